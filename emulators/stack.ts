@@ -138,11 +138,15 @@ export function locateEmulators(root: string = REPO_ROOT): { pubsub: string; fir
  * clone is stopped first. On failure, everything this call started is stopped again.
  */
 export async function startStack(options: StackOptions = {}): Promise<StackState> {
+  return withStackLock(options.root ?? REPO_ROOT, () => startUnlocked(options));
+}
+
+async function startUnlocked(options: StackOptions): Promise<StackState> {
   const root = options.root ?? REPO_ROOT;
   const project = options.project ?? DEFAULT_PROJECT;
   const log = options.log ?? (() => {});
   const bins = locateEmulators(root);
-  await stopStack({ root, log });
+  await stopUnlocked(root, log);
 
   const dir = stackDir(root);
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -242,7 +246,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackState
     );
   } catch (err) {
     failed = true;
-    await stopStack({ root, log });
+    await stopUnlocked(root, log);
     throw err;
   }
   writeState(root, state);
@@ -256,7 +260,10 @@ export async function startStack(options: StackOptions = {}): Promise<StackState
  */
 export async function stopStack(options: Pick<StackOptions, 'root' | 'log'> = {}): Promise<ServiceName[]> {
   const root = options.root ?? REPO_ROOT;
-  const log = options.log ?? (() => {});
+  return withStackLock(root, () => stopUnlocked(root, options.log ?? (() => {})));
+}
+
+async function stopUnlocked(root: string, log: (line: string) => void): Promise<ServiceName[]> {
   const state = readState(root);
   const stopped: ServiceName[] = [];
   if (state) {
@@ -305,13 +312,59 @@ export async function stackStatus(options: Pick<StackOptions, 'root'> = {}): Pro
 /** Reuses the clone's running stack when every service is healthy; otherwise (re)starts it. */
 export async function ensureStack(options: StackOptions = {}): Promise<{ started: boolean; env: StackEnv; state: StackState }> {
   const root = options.root ?? REPO_ROOT;
+  return withStackLock(root, () => ensureUnlocked(root, options));
+}
+
+async function ensureUnlocked(root: string, options: StackOptions): Promise<{ started: boolean; env: StackEnv; state: StackState }> {
   const status = await stackStatus({ root });
   const recorded = readState(root);
   if (status.state === 'running' && recorded && existsSync(stackEnvPath(root))) {
     return { started: false, env: recorded.env, state: recorded };
   }
-  const state = await startStack(options);
+  const state = await startUnlocked({ ...options, root });
   return { started: true, env: state.env, state };
+}
+
+/**
+ * Serialises start/stop/ensure of one clone's stack across processes (two test runs starting at
+ * once would otherwise both start a stack, the second stopping the first's). A lock directory
+ * holds the owner's PID; a lock whose owner is dead is taken over.
+ */
+async function withStackLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  const dir = stackDir(root);
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, 'lock');
+  const deadline = performance.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(existsSync(join(lock, 'pid')) ? readFileSync(join(lock, 'pid'), 'utf8') : NaN);
+      if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (performance.now() > deadline) throw new Error(`the stack lock ${lock} is held by process ${owner}; remove it if that process is gone`);
+      await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
