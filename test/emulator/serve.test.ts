@@ -3,7 +3,7 @@
  * the first path segment, each receiving a Pub/Sub push body as a messagePublished CloudEvent.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serveFunctions, type ServedFunctions } from '../../emulators/serve';
 
 interface PushData {
@@ -54,7 +54,10 @@ describe('serveFunctions', () => {
   });
 
   it('answers 500 when the function throws (so Pub/Sub redelivers), 404 for an unknown function', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect((await push(served.pushEndpoint('failing', 'projects/p/topics/t'), 'm3')).status).toBe(500);
+    expect(String(logged.mock.calls[0]?.[0])).toContain('nope');
+    logged.mockRestore();
     expect((await push(`${served.url}/nobody/projects/p/topics/t`, 'm4')).status).toBe(404);
   });
 

@@ -5,7 +5,7 @@
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Message } from '@google-cloud/pubsub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serveFunctions, type ServedFunctions } from '../../../emulators/serve';
 import { stackClients, stackEnv, uniqueName, waitFor } from '../helpers';
 
@@ -73,6 +73,8 @@ describe('Pub/Sub emulator', () => {
       deadLetterPolicy: { deadLetterTopic: deadLetter.name, maxDeliveryAttempts },
     });
 
+    // functions-framework logs each failed invocation's stack with console.error; keep CI output clean.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const dead: Message[] = [];
     dlqSub.on('message', (m: Message) => {
       dead.push(m);
@@ -85,6 +87,8 @@ describe('Pub/Sub emulator', () => {
     expect(letter.attributes.CloudPubSubDeadLetterSourceSubscription).toBe(pushSub.name.split('/').pop());
     expect(Number(letter.attributes.CloudPubSubDeadLetterSourceDeliveryCount)).toBe(maxDeliveryAttempts);
     expect(failedAttempts.get(messageId)).toBe(maxDeliveryAttempts);
+    expect(logged.mock.calls.filter((args) => String(args[0]).includes('simulated stage failure'))).toHaveLength(maxDeliveryAttempts);
+    logged.mockRestore();
 
     await dlqSub.close();
     await pushSub.delete();
