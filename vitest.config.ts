@@ -21,6 +21,8 @@ export default defineConfig({
           name: 'emulator',
           include: ['test/emulator/**/*.test.ts'],
           globalSetup: ['test/emulator/global-setup.ts'],
+          // Clients must not probe the GCE metadata server for a project or credentials.
+          env: { METADATA_SERVER_DETECTION: 'none' },
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
