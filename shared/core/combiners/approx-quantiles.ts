@@ -9,9 +9,13 @@ import type { SkippedCounts } from './skipped-counts';
  * the estimate v satisfies |v − x_r| ≤ accuracy · |x_r| with r = ⌊q·(n − 1)⌋ — equivalently, v lies
  * within the values whose exact ranks bracket x_r·(1 ∓ accuracy). q = 0 and q = 1 return the exact
  * minimum and maximum. The bound holds for every value whose magnitude is within a factor
- * γ^(maxBins − 1) of the largest magnitude of its sign (γ = (1 + α)/(1 − α); ≈ 6·10^17 at the
- * defaults): values further below that are folded into the lowest kept bucket, so only extreme
- * low quantiles of data spanning more than that range lose the guarantee. Zero is kept exactly.
+ * γ^(maxBins − 1) of the largest magnitude of its sign (γ = (1 + α)/(1 − α); the default maxBins
+ * spans at least 10^9, ≈ 6·10^17 at α = 0.01): values further below are folded into the lowest
+ * kept bucket, so only the low quantiles of data spanning more than that lose the guarantee. Zero
+ * is kept exactly; subnormal magnitudes (< 2.2e-308) count as zero.
+ *
+ * Size: one JSON number per bucket between the smallest and largest key present per sign — about
+ * ln(max/min)/(2α) numbers (≈ 700 for data spanning 10^6 at α = 0.01).
  *
  * Why DDSketch rather than KLL or t-digest: its merge is exact — bucket counts add — so the sketch
  * is bit-identical however the input was split or ordered (replays are exact, no random coin flips
@@ -44,14 +48,23 @@ export interface BucketStore {
 export const APPROX_QUANTILES_DEFAULT_ACCURACY = 0.01;
 export const APPROX_QUANTILES_MIN_ACCURACY = 0.0001;
 export const APPROX_QUANTILES_MAX_ACCURACY = 0.5;
-export const APPROX_QUANTILES_DEFAULT_MAX_BINS = 2048;
+/** Buckets per sign by default: at least 2048, and enough to span nine orders of magnitude at the chosen accuracy. */
+export function approxQuantilesDefaultMaxBins(accuracy: number): number {
+  return Math.max(2048, Math.ceil(Math.log(1e9) / Math.log((1 + accuracy) / (1 - accuracy))) + 1);
+}
+
+/**
+ * Magnitudes below this (subnormal doubles) are counted with the zeros: a subnormal has too few
+ * significant bits for any bucket to represent it within a relative bound.
+ */
+export const APPROX_QUANTILES_MIN_MAGNITUDE = 2.2250738585072014e-308;
 
 export interface ApproxQuantilesOptions {
   /** Quantiles to report, each in [0, 1]. */
   quantiles: readonly number[];
   /** Relative accuracy α, in [0.0001, 0.5]; default 0.01. */
   accuracy?: number;
-  /** Buckets kept per sign before the lowest are folded together; default 2048. */
+  /** Buckets kept per sign before the lowest are folded together; default `approxQuantilesDefaultMaxBins(accuracy)`. */
   maxBins?: number;
 }
 
@@ -59,7 +72,7 @@ export function approxQuantilesFn(
   options: ApproxQuantilesOptions,
 ): CombineFn<unknown, ApproxQuantilesAccumulator, number[] | null> {
   const accuracy = options.accuracy ?? APPROX_QUANTILES_DEFAULT_ACCURACY;
-  const maxBins = options.maxBins ?? APPROX_QUANTILES_DEFAULT_MAX_BINS;
+  const maxBins = options.maxBins ?? approxQuantilesDefaultMaxBins(accuracy);
   const quantiles = [...options.quantiles];
   if (!(accuracy >= APPROX_QUANTILES_MIN_ACCURACY && accuracy <= APPROX_QUANTILES_MAX_ACCURACY)) {
     throw new RangeError(
@@ -136,8 +149,8 @@ export function approxQuantilesFn(
     addInput(acc, x) {
       if (typeof x === 'number' && x - x === 0) {
         x += 0;
-        if (x > 0) addToStore(acc.positive, keyOf(x), 1);
-        else if (x < 0) addToStore(acc.negative, keyOf(-x), 1);
+        if (x >= APPROX_QUANTILES_MIN_MAGNITUDE) addToStore(acc.positive, keyOf(x), 1);
+        else if (x <= -APPROX_QUANTILES_MIN_MAGNITUDE) addToStore(acc.negative, keyOf(-x), 1);
         else acc.zeros++;
         if (acc.min === null || x < acc.min) acc.min = x;
         if (acc.max === null || x > acc.max) acc.max = x;

@@ -17,7 +17,8 @@ export {
 export {
   approxQuantilesFn,
   APPROX_QUANTILES_DEFAULT_ACCURACY,
-  APPROX_QUANTILES_DEFAULT_MAX_BINS,
+  approxQuantilesDefaultMaxBins,
+  APPROX_QUANTILES_MIN_MAGNITUDE,
   APPROX_QUANTILES_MAX_ACCURACY,
   APPROX_QUANTILES_MIN_ACCURACY,
   type ApproxQuantilesAccumulator,
