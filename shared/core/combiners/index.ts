@@ -25,7 +25,7 @@ export {
   type ApproxQuantilesOptions,
   type BucketStore,
 } from './approx-quantiles';
-export { topKFn, TOP_K_MAX_K, type TopKAccumulator, type TopKItem } from './top-k';
+export { topKFn, TOP_K_MAX_K, type TopKAccumulator, type TopKItem, type TopKOutput } from './top-k';
 export { composeCombiners, type ComposedAccumulator, type ComposedCombineFn, type ComposedOutput } from './compose';
 export { combinerFromMeasures, validateMeasures, type MeasureInput, type MeasuresCombineFn } from './measures';
 export { compileFieldPath, type FieldReader } from './field-path';

@@ -33,7 +33,7 @@ export type MeasureInput = TimestampedValue<Record<string, unknown>>;
  * | `latest`          | value with the greatest event time       | `null`              |
  * | `approxDistinct`  | HyperLogLog estimate (integer)           | `0`                 |
  * | `approxQuantiles` | one estimate per requested quantile      | `null`              |
- * | `topK`            | `[{value, count, maxError}]`, most frequent first | `[]`       |
+ * | `topK`            | `{items: [{value, count}], maxError}`    | `{items: [], …}`    |
  *
  * Field values: `null` and missing fields are skipped, as SQL aggregates skip NULL. Values of the
  * wrong type (a string where a number is needed — numeric strings are not coerced — `NaN`,

@@ -26,7 +26,8 @@ export interface SumAccumulator extends SkippedCounts {
 /**
  * SQL `SUM`: adds finite numbers; skips (and counts) nulls and non-numbers — numeric strings are
  * *not* coerced. The sum of no numbers is `null`, as in SQL, so "no data" never reads as `0`.
- * Sums must stay within ±`Number.MAX_VALUE` (≈ 1.8e308).
+ * A value (or merged part) that would take the sum beyond ±`Number.MAX_VALUE` (≈ 1.8e308) is
+ * skipped and counted as `invalid` rather than turning the sum into Infinity.
  */
 export function sumFn(): CombineFn<unknown, SumAccumulator, number | null> {
   return SUM;
@@ -37,6 +38,11 @@ export function addNumber(acc: SumAccumulator, x: unknown): SumAccumulator {
   if (typeof x === 'number' && x - x === 0) {
     const s = acc.sum;
     const t = s + x;
+    if (t - t !== 0) {
+      // Overflow: JSON cannot hold Infinity, and a sum of ±Infinity is no answer. Skip and count.
+      acc.invalid++;
+      return acc;
+    }
     if (Math.abs(s) >= Math.abs(x)) acc.compensation += s - t + x;
     else acc.compensation += x - t + s;
     // `+ 0`: -0 + 0 is 0; JSON cannot carry -0, and the accumulator must round-trip unchanged.
@@ -58,14 +64,18 @@ export function mergeSums(accs: SumAccumulator[]): SumAccumulator {
     const a = accs[i] as SumAccumulator;
     const s = first.sum;
     const x = a.sum;
-    const c = a.compensation;
     const t = s + x;
+    first.nulls += a.nulls;
+    if (t - t !== 0) {
+      // Overflow (see addNumber): the other part's numbers are skipped and counted as invalid.
+      first.invalid += a.invalid + a.n;
+      continue;
+    }
     if (Math.abs(s) >= Math.abs(x)) first.compensation += s - t + x;
     else first.compensation += x - t + s;
-    first.compensation += c + 0;
+    first.compensation += a.compensation + 0;
     first.sum = t + 0;
     first.n += a.n;
-    first.nulls += a.nulls;
     first.invalid += a.invalid;
   }
   return first;

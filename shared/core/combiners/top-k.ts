@@ -8,9 +8,9 @@ import { scalarFromKey, scalarKey, type ScalarValue } from './value-key';
  * Guarantee (Misra-Gries, and Agarwal et al., "Mergeable Summaries", 2012, for merging): every
  * reported count is a lower bound of the value's true frequency f, and
  * f − count ≤ maxError = ⌊(n − Σ counters) / (capacity + 1)⌋ ≤ n / (capacity + 1), where n is the
- * number of values added. Any value with f > maxError is in the summary. While the number of
- * distinct values is ≤ capacity, nothing is ever decremented: counts are exact and `maxError` is 0.
- * Every item reports the same `maxError`, so the output is honest about its own precision.
+ * number of values added; a value not listed has f ≤ (the k-th listed count, or 0) + maxError. While
+ * the number of distinct values is ≤ capacity, nothing is ever decremented: counts are exact and
+ * `maxError` is 0. The output carries `maxError`, so it is honest about its own precision.
  *
  * Order: by count descending, ties by the value's typed key ascending (strings `'s…'`, numbers
  * `'n…'`, booleans `'b…'`, compared as text), so equal inputs always give the same list. When
@@ -31,7 +31,12 @@ export interface TopKItem {
   value: ScalarValue;
   /** Lower bound of the true frequency; exact when `maxError` is 0. */
   count: number;
-  /** The true frequency is at most `count + maxError`. */
+}
+
+export interface TopKOutput {
+  /** At most k values, most frequent first. */
+  items: TopKItem[];
+  /** Every true frequency is at most its listed count (or the k-th count, if unlisted) + `maxError`. */
   maxError: number;
 }
 
@@ -43,7 +48,7 @@ function sizeOf(counters: Record<string, number>): number {
   return size;
 }
 
-export function topKFn(options: { k: number; capacity?: number }): CombineFn<unknown, TopKAccumulator, TopKItem[]> {
+export function topKFn(options: { k: number; capacity?: number }): CombineFn<unknown, TopKAccumulator, TopKOutput> {
   const k = options.k;
   if (!Number.isInteger(k) || k < 1 || k > TOP_K_MAX_K) throw new RangeError(`topK k must be a whole number in 1..${TOP_K_MAX_K}; got ${k}`);
   const capacity = options.capacity ?? 10 * k;
@@ -105,10 +110,11 @@ export function topKFn(options: { k: number; capacity?: number }): CombineFn<unk
       let kept = 0;
       for (const key in acc.counters) kept += acc.counters[key] as number;
       const maxError = Math.floor((acc.n - kept) / (capacity + 1));
-      return Object.entries(acc.counters)
+      const items = Object.entries(acc.counters)
         .sort(([ka, ca], [kb, cb]) => cb - ca || (ka < kb ? -1 : ka > kb ? 1 : 0))
         .slice(0, k)
-        .map(([key, count]) => ({ value: scalarFromKey(key), count, maxError }));
+        .map(([key, count]) => ({ value: scalarFromKey(key), count }));
+      return { items, maxError };
     },
   };
 }

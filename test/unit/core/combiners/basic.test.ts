@@ -67,6 +67,7 @@ describe('sum', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.double({ min: -1e300, max: 1e300, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), anyValue), { maxLength: 60 }), splitPlan, (inputs, plan) => {
         const ns = finite(inputs);
+        fc.pre(ns.every((x) => Math.abs(x) <= 1e300)); // overflow is tested separately
         const got = sumFn().extractOutput(addSplit(sumFn(), inputs, plan));
         if (ns.length === 0) {
           expect(got).toBeNull();
@@ -80,6 +81,24 @@ describe('sum', () => {
         expect(withinScaled(got as number, exact, tolerance)).toBe(true);
       }),
     );
+  });
+});
+
+describe('sum overflow', () => {
+  it('skips and counts as invalid a value that would overflow the sum, never storing Infinity', () => {
+    const acc = addAll(sumFn(), [1e308, 1e308, -1]);
+    expect(sumFn().extractOutput(acc)).toBe(1e308 - 1);
+    expect({ n: acc.n, invalid: acc.invalid }).toEqual({ n: 2, invalid: 1 });
+    expectJsonSafe(acc);
+  });
+
+  it('skips and counts an accumulator whose merge would overflow', () => {
+    const a = addAll(sumFn(), [1e308]);
+    const b = addAll(sumFn(), [1e308, 5e307]);
+    const merged = sumFn().mergeAccumulators([a, b]);
+    expect(sumFn().extractOutput(merged)).toBe(1e308);
+    expect({ n: merged.n, invalid: merged.invalid }).toEqual({ n: 1, invalid: 2 });
+    expectJsonSafe(merged);
   });
 });
 
