@@ -11,13 +11,15 @@ export type ComposedOutput<C extends Record<string, AnyCombineFn>> = {
 };
 
 /**
- * The accumulator of a composed combiner: the parts' accumulators in the order of `names` (an
- * array, not an object keyed by name, so the hot path indexes instead of hashing). Plain JSON.
+ * The accumulator of a composed combiner: an array of the parts' states (not an object keyed by
+ * name, so the hot path indexes instead of hashing). Plain JSON. `composeCombiners` keeps one state
+ * per part in the order of `names`; `combinerFromMeasures` keeps one per distinct (state, field).
  */
 export type ComposedAccumulator = unknown[];
 
-/** A composed combiner, plus the names of its parts in accumulator order. */
+/** A composed combiner, plus the names of its outputs in order. */
 export interface ComposedCombineFn<I, O> extends CombineFn<I, ComposedAccumulator, O> {
+  /** The output's keys, in declaration order. */
   readonly names: readonly string[];
 }
 

@@ -27,8 +27,8 @@ export type MeasureInput = TimestampedValue<Record<string, unknown>>;
  * | kind              | output                                   | empty / all skipped |
  * |-------------------|------------------------------------------|---------------------|
  * | `count`           | number of records (`COUNT(*)`)           | `0`                 |
- * | `sum`             | exact sum, correctly rounded             | `null`              |
- * | `mean`            | exact sum / count                        | `null`              |
+ * | `sum`             | compensated (Neumaier) sum               | `null`              |
+ * | `mean`            | compensated sum / count                  | `null`              |
  * | `min`, `max`      | number                                   | `null`              |
  * | `latest`          | value with the greatest event time       | `null`              |
  * | `approxDistinct`  | HyperLogLog estimate (integer)           | `0`                 |

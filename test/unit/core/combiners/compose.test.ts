@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { composeCombiners, countFn, maxFn, minFn, sumFn } from '../../../../shared/core/combiners';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { composeCombiners, countFn, maxFn, minFn, sumFn, type AccumulatorOf, type OutputOf, type SumAccumulator } from '../../../../shared/core/combiners';
 import { addAll, addSplit, expectJsonSafe, splitPlan } from './harness';
 
 describe('composeCombiners', () => {
@@ -11,6 +11,12 @@ describe('composeCombiners', () => {
     expect(fn.extractOutput(acc)).toEqual({ n: 5, total: 11, low: -2, high: 10 });
     expect(fn.names).toEqual(['n', 'total', 'low', 'high']);
     expectJsonSafe(acc);
+  });
+
+  it('types each output after its part', () => {
+    expectTypeOf(fn.extractOutput).returns.toEqualTypeOf<{ n: number; total: number | null; low: number | null; high: number | null }>();
+    expectTypeOf<AccumulatorOf<ReturnType<typeof sumFn>>>().toEqualTypeOf<SumAccumulator>();
+    expectTypeOf<OutputOf<ReturnType<typeof sumFn>>>().toEqualTypeOf<number | null>();
   });
 
   it('outputs each part’s empty result for an empty input', () => {
