@@ -54,7 +54,7 @@ const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
  * Checks measure specs and throws `SpecError(path, rule)` for the first problem: an empty list,
  * names that are not column names or repeat, unknown kinds, missing or malformed fields,
  * precision outside 4..16, accuracy outside [0.0001, 0.5], quantiles outside [0, 1], k outside
- * 1..10000. `path` prefixes the error path (e.g. `aggregations[0].measures`).
+ * 1..1000. `path` prefixes the error path (e.g. `aggregations[0].measures`).
  */
 export function validateMeasures(measures: unknown, path = 'measures'): asserts measures is MeasureSpec[] {
   if (!Array.isArray(measures) || measures.length === 0) {

@@ -40,7 +40,8 @@ export interface TopKOutput {
   maxError: number;
 }
 
-export const TOP_K_MAX_K = 10_000;
+/** k ≤ 1000: the summary keeps 10·k counters, and it lives in a Firestore document (≤ 1 MiB). */
+export const TOP_K_MAX_K = 1_000;
 
 function sizeOf(counters: Record<string, number>): number {
   let size = 0;

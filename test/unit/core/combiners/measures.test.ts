@@ -25,7 +25,8 @@ describe('validateMeasures via combinerFromMeasures', () => {
     ['quantile above 1', [{ name: 'a', kind: 'approxQuantiles', field: 'x', quantiles: [0.5, 1.2] }], 'measures[0].quantiles[1]', /in \[0, 1\]/],
     ['quantile below 0', [{ name: 'a', kind: 'approxQuantiles', field: 'x', quantiles: [-0.1] }], 'measures[0].quantiles[0]', /in \[0, 1\]/],
     ['accuracy 0', [{ name: 'a', kind: 'approxQuantiles', field: 'x', quantiles: [0.5], accuracy: 0 }], 'measures[0].accuracy', /\[0\.0001, 0\.5\]/],
-    ['k below 1', [{ name: 'a', kind: 'topK', field: 'x', k: 0 }], 'measures[0].k', /1\.\.10000/],
+    ['k below 1', [{ name: 'a', kind: 'topK', field: 'x', k: 0 }], 'measures[0].k', /1\.\.1000;/],
+    ['k above 1000', [{ name: 'a', kind: 'topK', field: 'x', k: 1001 }], 'measures[0].k', /1\.\.1000;/],
     ['k not whole', [{ name: 'a', kind: 'topK', field: 'x', k: 2.5 }], 'measures[0].k', /whole number/],
   ])('%s: %j → SpecError at %s', (_, measures, path, message) => {
     let error: unknown;

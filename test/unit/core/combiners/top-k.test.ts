@@ -107,7 +107,8 @@ describe('topK', () => {
   });
 
   it.each([
-    [{ k: 0 }, /k must be a whole number in 1\.\.10000/],
+    [{ k: 0 }, /k must be a whole number in 1\.\.1000;/],
+    [{ k: 1001 }, /k must be a whole number in 1\.\.1000;/],
     [{ k: 1.5 }, /k must be a whole number/],
     [{ k: 3, capacity: 2 }, /capacity must be a whole number ≥ k/],
   ])('rejects %j', (options, message) => {
