@@ -61,22 +61,22 @@ export function mergeSums(accs: SumAccumulator[]): SumAccumulator {
   const first = accs[0];
   if (first === undefined) return emptySum();
   for (let i = 1; i < accs.length; i++) {
-    const a = accs[i] as SumAccumulator;
+    // Read the other part first: it may be `first` itself.
+    const { sum: x, compensation: c, n, nulls, invalid } = accs[i] as SumAccumulator;
     const s = first.sum;
-    const x = a.sum;
     const t = s + x;
-    first.nulls += a.nulls;
+    first.nulls += nulls;
     if (t - t !== 0) {
       // Overflow (see addNumber): the other part's numbers are skipped and counted as invalid.
-      first.invalid += a.invalid + a.n;
+      first.invalid += invalid + n;
       continue;
     }
     if (Math.abs(s) >= Math.abs(x)) first.compensation += s - t + x;
     else first.compensation += x - t + s;
-    first.compensation += a.compensation + 0;
+    first.compensation += c + 0;
     first.sum = t + 0;
-    first.n += a.n;
-    first.invalid += a.invalid;
+    first.n += n;
+    first.invalid += invalid;
   }
   return first;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countFn, latestFn, maxFn, meanFn, minFn, sumFn, type CombineFn } from '../../../../shared/core/combiners';
+import { approxDistinctFn, approxQuantilesFn, countFn, latestFn, maxFn, meanFn, minFn, sumFn, topKFn, type CombineFn } from '../../../../shared/core/combiners';
 import { exactSumScaled, withinScaled } from './exact-reference';
 import { addAll, addSplit, anyValue, expectJsonSafe, isFiniteNumber, isNullish, splitPlan } from './harness';
 
@@ -208,5 +208,22 @@ describe('latest', () => {
         expectJsonSafe(acc);
       }),
     );
+  });
+});
+
+describe('merging an accumulator with itself', () => {
+  it.each([
+    ['count', countFn(), [1, 2]],
+    ['sum', sumFn(), [1.5, 2, null]],
+    ['mean', meanFn(), [1.5, 2, 'x']],
+    ['min', minFn(), [3, -1]],
+    ['max', maxFn(), [3, -1]],
+    ['approxDistinct', approxDistinctFn({ precision: 4 }), ['a', 'b', 'c', 'd', 'e', 'f', null]],
+    ['approxQuantiles', approxQuantilesFn({ quantiles: [0.5] }), [1, -2, 0, 1e6]],
+    ['topK', topKFn({ k: 2 }), ['a', 'b', 'a', null]],
+  ] as const)('%s: doubles the input', (_, fn, inputs) => {
+    const f = fn as CombineFn<unknown, unknown, unknown>;
+    const acc = addAll(f, inputs);
+    expect(JSON.stringify(f.mergeAccumulators([acc, acc]))).toBe(JSON.stringify(addAll(f, [...inputs, ...inputs])));
   });
 });
