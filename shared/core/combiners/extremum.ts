@@ -21,8 +21,9 @@ function extremum(isBetter: (candidate: number, current: number) => boolean): Co
     createAccumulator: () => ({ value: null, nulls: 0, invalid: 0 }),
     addInput(acc, x) {
       if (typeof x === 'number' && x - x === 0) {
-        // `+ 0` turns -0 into 0: JSON cannot carry -0, and MIN(0, -0) must not depend on order.
-        if (acc.value === null || isBetter(x, acc.value)) acc.value = x + 0;
+        // -0 is stored as 0: JSON cannot carry -0, and MIN(0, -0) must not depend on order.
+        // (`x === 0 ? 0 : x` rather than `x + 0`, so a double is stored as is, not re-boxed.)
+        if (acc.value === null || isBetter(x, acc.value)) acc.value = x === 0 ? 0 : x;
       } else if (x === null || x === undefined) {
         acc.nulls++;
       } else {

@@ -53,9 +53,9 @@ export function addLatest(acc: LatestAccumulator, v: unknown, t: number): Latest
   } else if (!isJsonish(v) || typeof t !== 'number' || t - t !== 0) {
     acc.invalid++;
   } else if (isLater(acc.timestamp, acc.value, t, v)) {
-    acc.timestamp = t + 0;
+    acc.timestamp = t === 0 ? 0 : t;
     // -0 → 0: JSON cannot carry -0, and the accumulator must round-trip unchanged.
-    acc.value = typeof v === 'number' ? v + 0 : v;
+    acc.value = v === 0 ? 0 : v;
   }
   return acc;
 }

@@ -169,6 +169,7 @@ describe('latest', () => {
     ['nulls skipped', [at('a', 1), at(null, 9), at(undefined, 10)], 'a'],
     ['invalid skipped', [at('a', 1), at(Number.NaN, 9), at('b', Number.NaN)], 'a'],
     ['objects kept', [at({ x: 1 }, 3), at('a', 1)], { x: 1 }],
+    ['-0 kept as 0 (JSON has no -0)', [at(-0, 1)], 0],
     ['tie: greatest canonical JSON wins', [at('b', 5), at('a', 5)], 'b'],
     ['tie across types: JSON text 3 sorts after "b"', [at('b', 5), at(3, 5)], 3],
   ])('%s', (_, inputs, expected) => {
