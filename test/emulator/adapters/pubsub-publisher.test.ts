@@ -12,7 +12,7 @@ describe('PubSubPublisher on the Pub/Sub emulator', () => {
     const [sub] = await topic.createSubscription(`${topicName}-sub`, { enableMessageOrdering: true });
     const received: { key: string; n: number; attr: string | undefined }[] = [];
     sub.on('message', (m) => {
-      received.push({ key: m.orderingKey, n: Number(m.data.toString()), attr: m.attributes.kind });
+      received.push({ key: m.orderingKey ?? '', n: Number(m.data.toString()), attr: m.attributes.kind });
       m.ack();
     });
     const publisher = new PubSubPublisher(clients.pubsub);
