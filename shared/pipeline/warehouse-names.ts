@@ -34,7 +34,6 @@ export const PANE_SYSTEM_COLUMNS = [
   'is_last',
   'fired_at',
   'watermark',
-  'event_count',
 ] as const;
 
 /** The suffix of an aggregation's pane table. */
