@@ -27,6 +27,7 @@ export type { RuleViolation } from './ajv-errors';
 export { PayloadFormat, TimeFormat } from './types';
 export type {
   AggregationDefinition,
+  AnyPipeline,
   CsvOptions,
   EnrichmentDefinition,
   EventIdSource,

@@ -269,3 +269,11 @@ export type Pipeline<R extends object = Record<string, unknown>> = Readonly<
     derivedFields: Record<string, JsonSchema>;
   }
 > & { readonly [validated]: true };
+
+/**
+ * A validated pipeline of any record type, for consumers that only read its data (topology,
+ * registry, stages). `Pipeline<MyRecord>` is not assignable to `Pipeline` because the user
+ * functions take `MyRecord`; this is the one deliberate escape.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPipeline = Pipeline<any>;

@@ -97,8 +97,9 @@ function parseGcsUri(uri: string): { bucket: string; object: string } {
  * Every resource of `pipeline` in `opts.project`/`opts.region`.
  * @throws ConfigError when an option is invalid (naming the option and the rule).
  */
-export function topologyFor(pipeline: Pipeline, opts: TopologyOptions): Topology {
+export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: TopologyOptions): Topology {
   checkOptions(opts);
+  const pipeline = typedPipeline as unknown as Pipeline;
   const { project, region, env } = opts;
   const prefix = opts.prefix ?? '';
   const base = baseName(pipeline.name, prefix || undefined);

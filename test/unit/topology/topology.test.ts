@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/core/errors';
 import { deadLetterOf, deadLetterRow, decodeTick } from '../../../shared/messages';
-import { definePipeline, type Pipeline } from '../../../shared/pipeline';
+import { type AnyPipeline, definePipeline } from '../../../shared/pipeline';
 import {
   fitName,
   GCP_NAME_RULES,
@@ -16,16 +16,16 @@ import { clickstream, iotSensors } from '../../../pipelines';
 const longName = definePipeline({
   ...structuredClone({ ...iotSensors, filter: undefined, transform: undefined }),
   name: 'abcdefghij-klmnopqrst-uv',
-} as never) as Pipeline;
+} as never) as AnyPipeline;
 
-const pipelines: Pipeline[] = [iotSensors as unknown as Pipeline, clickstream as unknown as Pipeline, longName];
+const pipelines: AnyPipeline[] = [iotSensors, clickstream, longName];
 const targets: TopologyOptions[] = [
   { project: 'sluice-local', region: 'us-central1', env: 'local' },
   { project: 'acme-data-prod', region: 'europe-west1', env: 'cloud', prefix: 'dev' },
   { project: 'a-very-long-project-id-123456', region: 'asia-southeast1', env: 'cloud', prefix: 'pr-123456789' },
 ];
-const all: Array<[string, Pipeline, TopologyOptions]> = pipelines.flatMap((p) =>
-  targets.map((o): [string, Pipeline, TopologyOptions] => [`${p.name} @ ${o.project}/${o.prefix ?? '-'}`, p, o]),
+const all: Array<[string, AnyPipeline, TopologyOptions]> = pipelines.flatMap((p) =>
+  targets.map((o): [string, AnyPipeline, TopologyOptions] => [`${p.name} @ ${o.project}/${o.prefix ?? '-'}`, p, o]),
 );
 
 describe.each(all)('topology of %s', (_label, pipeline, opts) => {
@@ -193,14 +193,14 @@ describe('topologyFor', () => {
   it('local and cloud differ only in env', () => {
     const strip = (t: Topology): unknown =>
       JSON.parse(JSON.stringify(t), (k, v: unknown) => (k === 'env' || k === 'SLUICE_ENV' ? undefined : v));
-    const local = topologyFor(clickstream as unknown as Pipeline, { project: 'sluice-local', region: 'us-central1', env: 'local' });
-    const cloud = topologyFor(clickstream as unknown as Pipeline, { project: 'sluice-local', region: 'us-central1', env: 'cloud' });
+    const local = topologyFor(clickstream, { project: 'sluice-local', region: 'us-central1', env: 'local' });
+    const cloud = topologyFor(clickstream, { project: 'sluice-local', region: 'us-central1', env: 'cloud' });
     expect(local).not.toEqual(cloud);
     expect(strip(local)).toEqual(strip(cloud));
   });
 
   it('applies function overrides from the definition', () => {
-    const t = topologyFor(clickstream as unknown as Pipeline, { project: 'sluice-local', region: 'us-central1', env: 'local' });
+    const t = topologyFor(clickstream, { project: 'sluice-local', region: 'us-central1', env: 'local' });
     expect(t.functions.transform.memoryMb).toBe(1024);
     expect(t.functions.ingest.memoryMb).toBe(512);
     expect(t.functions.ingest.concurrency).toBeGreaterThan(1);
@@ -208,7 +208,7 @@ describe('topologyFor', () => {
   });
 
   it('writes dead_letter columns exactly as deadLetterRow produces them', () => {
-    const t = topologyFor(iotSensors as unknown as Pipeline, { project: 'sluice-local', region: 'us-central1', env: 'local' });
+    const t = topologyFor(iotSensors, { project: 'sluice-local', region: 'us-central1', env: 'local' });
     const table = t.dataset.tables.find((x) => x.name === 'dead_letter')!;
     const row = deadLetterRow(deadLetterOf({ stage: 'ingest', reason: 'r', message: 'm', raw: 'x', attempt: 1, at: 0 }));
     expect(Object.keys(row).sort()).toEqual(table.schema.map((c) => c.name).sort());
@@ -223,7 +223,7 @@ describe('topologyFor', () => {
   ])('rejects %j naming %s', (opts, variable) => {
     let caught: unknown;
     try {
-      topologyFor(iotSensors as unknown as Pipeline, opts as TopologyOptions);
+      topologyFor(iotSensors, opts as TopologyOptions);
     } catch (e) {
       caught = e;
     }
