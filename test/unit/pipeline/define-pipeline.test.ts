@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../../shared/core/errors';
-import { definePipeline, type PipelineDefinition } from '../../../shared/pipeline';
+import { definePipeline, isPipeline, type PipelineDefinition } from '../../../shared/pipeline';
 import { clickstream, iotSensors, getPipeline, pipelineNames } from '../../../pipelines';
 
 /** A small valid definition every case below breaks in exactly one place. */
@@ -191,6 +191,8 @@ describe('definePipeline', () => {
     expect(p.expectations[0]!.severity).toBe('error');
     expect(p.aggregations[0]!.allowedLateness).toBe('0s');
     expect(Object.isFrozen(p.aggregations[0]!.window)).toBe(true);
+    expect(isPipeline(p)).toBe(true);
+    expect(isPipeline(structuredClone({ ...p }))).toBe(false);
   });
 
   it('copies the definition, so later mutation of the input does not leak in', () => {

@@ -6,6 +6,7 @@ import {
   fitName,
   GCP_NAME_RULES,
   jsonSchemaToField,
+  pushEndpoint,
   topologyFor,
   type Topology,
   type TopologyOptions,
@@ -229,6 +230,13 @@ describe('topologyFor', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).variable).toBe(variable);
+  });
+});
+
+describe('pushEndpoint', () => {
+  it('joins a base URL and a delivery path with exactly one slash', () => {
+    expect(pushEndpoint('http://127.0.0.1:8081/', '/projects/p/topics/t')).toBe('http://127.0.0.1:8081/projects/p/topics/t');
+    expect(pushEndpoint('https://fn-abc.a.run.app', '/projects/p/topics/t')).toBe('https://fn-abc.a.run.app/projects/p/topics/t');
   });
 });
 
