@@ -129,11 +129,12 @@ export function describeAjvError(e: ErrorObject): RuleViolation {
       const extra = String(params.additionalProperty);
       const known = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {});
       const guess = suggest(extra, known);
+      const why = typeof parent['x-rule'] === 'string' ? ` — ${parent['x-rule']}` : '';
       return {
         path: childPath(path, extra),
         rule: guess
-          ? `is not a known property; did you mean '${guess}'?`
-          : `is not a known property (known: ${quoteList(known)})`,
+          ? `is not a known property; did you mean '${guess}'?${why}`
+          : `is not a known property (known: ${quoteList(known)})${why}`,
       };
     }
     case 'discriminator': {

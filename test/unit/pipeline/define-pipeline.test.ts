@@ -118,6 +118,7 @@ const cases: Array<[string, Mutate, string, RegExp]> = [
   // PII
   ['hash without key', (d) => (d.pii = [{ field: 'email', action: 'hash' }]), 'pii[0].key', /required — hashing is a keyed HMAC/],
   ['hash with a literal key', (d) => (d.pii = [{ field: 'email', action: 'hash', key: 's3cr3t-literal' }]), 'pii[0].key', /must name a secret.*never hold a literal key; got "s3cr3t/],
+  ['hash key object carrying a value', (d) => (d.pii = [{ field: 'email', action: 'hash', key: { secret: 'k', value: 'abc' } }]), 'pii[0].key.value', /not a known property.*never hold a literal key/],
   ['unknown PII action', (d) => (d.pii = [{ field: 'email', action: 'encrypt' }]), 'pii[0].action', /one of 'drop', 'hash', 'mask'/],
   ['mask without strategy', (d) => (d.pii = [{ field: 'email', action: 'mask' }]), 'pii[0].strategy', /required/],
   ['mask on a number', (d) => (d.pii = [{ field: 'ts', action: 'mask', strategy: 'full' }]), 'pii[0].field', /mask applies to string fields/],
