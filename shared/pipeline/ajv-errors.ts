@@ -153,7 +153,9 @@ export function describeAjvError(e: ErrorObject): RuleViolation {
   }
   const rule = parent['x-rule'];
   if (typeof rule === 'string') {
-    return { path, rule: e.keyword === 'anyOf' ? rule : `${rule}; got ${describeValue(e.data)}` };
+    // For an object failing a whole-object rule (anyOf over shapes), "got an object" says nothing.
+    const isObject = typeof e.data === 'object' && e.data !== null && !Array.isArray(e.data);
+    return { path, rule: e.keyword === 'anyOf' && isObject ? rule : `${rule}; got ${describeValue(e.data)}` };
   }
   switch (e.keyword) {
     case 'type': {

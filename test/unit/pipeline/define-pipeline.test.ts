@@ -103,6 +103,8 @@ const cases: Array<[string, Mutate, string, RegExp]> = [
   ['schema not an object type', (d) => (d.schema = { type: 'array', properties: { a: {} } }), 'schema.type', /type 'object'/],
   ['schema without properties', (d) => (d.schema = { type: 'object', properties: {} }), 'schema.properties', /declare the record fields/],
   ['schema with a misspelt keyword', (d) => (d.schema.properties.id = { type: 'string', minLenght: 1 }), 'schema', /valid JSON Schema.*minLenght/],
+  ['schema keyword with a wrong value', (d) => (d.schema.properties.id = { type: 'string', minLength: 'x' }), 'schema.properties.id.minLength', /valid JSON Schema \(draft 2020-12\): must be a whole number; got "x"/],
+  ['schema with an unknown type', (d) => (d.schema.properties.id = { type: 'text' }), 'schema.properties.id.type', /valid JSON Schema/],
   ['field that is not a column name', (d) => (d.schema.properties['user-name'] = { type: 'string' }), 'schema.properties["user-name"]', /valid BigQuery column names/],
   ['field colliding with a system column', (d) => (d.schema.properties.event_time = { type: 'string' }), 'schema.properties.event_time', /column sluice adds/],
   // expectations
