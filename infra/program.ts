@@ -39,6 +39,7 @@ const BASE_APIS = [
   'bigquery.googleapis.com',
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
+  'cloudresourcemanager.googleapis.com',
   'cloudscheduler.googleapis.com',
   'firestore.googleapis.com',
   'iam.googleapis.com',
