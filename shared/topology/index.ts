@@ -1,0 +1,36 @@
+export { topologyFor } from './topology-for';
+export { baseName, checkOptions, fitName, GCP_NAME_RULES, secretEnvVar, shortHash } from './names';
+export {
+  deadLetterTable,
+  eventsClustering,
+  eventsTable,
+  jsonSchemaToField,
+  lateDataTable,
+  measureField,
+  panesTable,
+  schemaDriftTable,
+  tablesFor,
+} from './warehouse';
+export { dedupedEventsView, expandPlaceholders, latestPaneView, qualified, viewsFor } from './views';
+export { BucketRole, FunctionStage, TopicRole } from './types';
+export type {
+  BigQueryField,
+  BucketSpec,
+  DatasetSpec,
+  FirestoreSpec,
+  FunctionAccess,
+  FunctionSpec,
+  LifecycleRule,
+  PullDelivery,
+  PushDelivery,
+  SchedulerJobSpec,
+  SideInputSpec,
+  SubscriptionSpec,
+  TableRole,
+  TableSpec,
+  TopicSpec,
+  Topology,
+  TopologyOptions,
+  ViewRole,
+  ViewSpec,
+} from './types';
