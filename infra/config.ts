@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { ConfigError } from '../shared/core/errors';
+import { checkOptions } from '../shared/topology';
 
 /** A chat-tool webhook notification channel; the URL embeds a token, so it stays a secret. */
 export interface ChatWebhook {
@@ -15,12 +16,12 @@ export interface StackConfig {
   region: string;
   /** `sluice:pipeline`: name of the pipeline definition to deploy (a key of the `pipelines/` registry). */
   pipeline: string;
-  /** `sluice:prefix`: prefix of every resource name; defaults to `sluice-<pipeline>`. */
+  /** `sluice:prefix`: environment prefix of every resource name (`dev`, `pr-42`); validated by the topology. */
   prefix?: string;
   /** `sluice:firestoreLocation`: Firestore location (`nam5`, `eur3`, a region); defaults to the region. */
   firestoreLocation: string;
-  /** `sluice:bigqueryLocation`: BigQuery location (`US`, `EU`, a region); defaults to the region. */
-  bigqueryLocation: string;
+  /** `sluice:createFirestoreDatabase`: create the Firestore database (default `true`; `false` if it exists). */
+  createFirestoreDatabase: boolean;
   /** `sluice:alertEmails`: JSON array of addresses that receive alerts and budget notices. */
   alertEmails: string[];
   /** `sluice:chatWebhooks` (secret): JSON object `{name: url}` of chat webhooks. */
@@ -90,8 +91,13 @@ export function loadStackConfig(source: ConfigSource = stackSource): StackConfig
   const region = required('gcp:region', 'europe-west1');
   const pipeline = required('sluice:pipeline', 'iot-sensors');
   const prefix = str('sluice:prefix');
-  if (prefix !== undefined && !/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/.test(prefix)) {
-    throw new ConfigError('sluice:prefix', `must be 3–20 lower-case letters, digits or hyphens, starting with a letter; got "${prefix}"`);
+  // The topology owns the naming rules; report its verdict under the stack-config key.
+  try {
+    checkOptions({ project, region, env: 'cloud', ...(prefix !== undefined ? { prefix } : {}) });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const key = { project: 'gcp:project', region: 'gcp:region', prefix: 'sluice:prefix' }[e.variable] ?? e.variable;
+    throw new ConfigError(key, e.message.slice(e.variable.length + 2));
   }
 
   const emailsRaw = json('sluice:alertEmails') ?? [];
@@ -133,8 +139,12 @@ export function loadStackConfig(source: ConfigSource = stackSource): StackConfig
     throw new ConfigError('sluice:hmacKeySecret', `must be a Secret Manager secret id (letters, digits, _ and -); got "${hmacKeySecret}"`);
   }
 
-  const protect = str('sluice:protectData') ?? 'false';
-  if (protect !== 'true' && protect !== 'false') throw new ConfigError('sluice:protectData', `must be true or false; got "${protect}"`);
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = str(key);
+    if (v === undefined) return fallback;
+    if (v !== 'true' && v !== 'false') throw new ConfigError(key, `must be true or false; got "${v}"`);
+    return v === 'true';
+  };
 
   const minutes = (key: string, fallback: number): number =>
     num(key, (n) => Number.isInteger(n) && n >= 1 && n <= 1440, 'must be a whole number of minutes in [1, 1440]') ?? fallback;
@@ -145,7 +155,7 @@ export function loadStackConfig(source: ConfigSource = stackSource): StackConfig
     pipeline,
     ...(prefix !== undefined ? { prefix } : {}),
     firestoreLocation: str('sluice:firestoreLocation') ?? region,
-    bigqueryLocation: str('sluice:bigqueryLocation') ?? region,
+    createFirestoreDatabase: bool('sluice:createFirestoreDatabase', true),
     alertEmails: emailsRaw as string[],
     chatWebhooks,
     ...(billingAccount !== undefined && amount !== undefined
@@ -156,7 +166,7 @@ export function loadStackConfig(source: ConfigSource = stackSource): StackConfig
       const q = num('sluice:queryUsageLimitMiBPerDay', (n) => Number.isInteger(n) && n > 0, 'must be a whole number of MiB > 0');
       return q !== undefined ? { queryUsageLimitMiBPerDay: q } : {};
     })(),
-    protectData: protect === 'true',
+    protectData: bool('sluice:protectData', false),
     ...(str('sluice:archiveDir') !== undefined ? { archiveDir: str('sluice:archiveDir') as string } : {}),
     alerts: {
       watermarkLagMinutes: minutes('sluice:watermarkLagAlertMinutes', 15),

@@ -30,7 +30,8 @@ export interface ObservabilityInput {
   pipeline: string;
   /** Cloud Run service names of the stages (their function names). */
   functionNames: string[];
-  deadLetterTopicName: string;
+  /** Topics Pub/Sub dead-letters to (the dead-letter topic and the parking topic behind it). */
+  deadLetterTopicNames: string[];
   pushSubscriptionNames: string[];
   thresholds: { watermarkLagMinutes: number; paneLatencyMinutes: number; backlogMinutes: number };
 }
@@ -122,7 +123,7 @@ export function observabilityPlan(input: ObservabilityInput): { logMetrics: LogM
     {
       name: 'delivery-exhausted',
       displayName: 'messages dead-lettered by Pub/Sub after max delivery attempts',
-      filter: `metric.type="pubsub.googleapis.com/topic/send_message_operation_count" AND resource.type="pubsub_topic" AND resource.labels.topic_id="${input.deadLetterTopicName}"`,
+      filter: `metric.type="pubsub.googleapis.com/topic/send_message_operation_count" AND resource.type="pubsub_topic" AND resource.labels.topic_id=(${input.deadLetterTopicNames.map((n) => `"${n}"`).join(' OR ')})`,
       aligner: 'ALIGN_DELTA',
       reducer: 'REDUCE_SUM',
       alignmentPeriodSeconds: 300,

@@ -1,11 +1,14 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { serviceAccountId } from '../names';
 
 export interface IdentitiesArgs {
   project: pulumi.Input<string>;
-  /** Resource prefix; the account ids derive from it. */
+  /** Prefix of display names (the pipeline's base name). */
   prefix: string;
+  /** Account id of the push identity (from the topology). */
+  pushAccountId: string;
+  /** Account id of the build identity. */
+  buildAccountId: string;
   /** The Pub/Sub service agent, which mints the push subscriptions' OIDC tokens. */
   pubsubServiceAgentEmail: pulumi.Input<string>;
 }
@@ -31,7 +34,7 @@ export class Identities extends pulumi.ComponentResource {
       `${name}-push`,
       {
         project: args.project,
-        accountId: serviceAccountId(`${args.prefix}-push`),
+        accountId: args.pushAccountId,
         displayName: `${args.prefix} Pub/Sub push identity`,
         description: 'Carried as the OIDC token of every push subscription; may only invoke the stages.',
       },
@@ -52,7 +55,7 @@ export class Identities extends pulumi.ComponentResource {
       `${name}-build`,
       {
         project: args.project,
-        accountId: serviceAccountId(`${args.prefix}-build`),
+        accountId: args.buildAccountId,
         displayName: `${args.prefix} function build identity`,
         description: 'Cloud Build builds the stage functions as this account.',
       },

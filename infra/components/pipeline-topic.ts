@@ -46,7 +46,8 @@ export interface PullSubscriptionArgs {
   name: string;
   ackDeadlineSeconds: number;
   messageRetentionDuration: string;
-  retry: RetryBackoff;
+  /** Backoff for nacked pulls; omitted on a terminal hold subscription (Pub/Sub then redelivers at once). */
+  retry?: RetryBackoff;
 }
 
 /** A member granted `roles/pubsub.publisher` on this topic; `name` keeps the Pulumi name stable. */
@@ -169,10 +170,14 @@ export class PipelineTopic extends pulumi.ComponentResource {
             ackDeadlineSeconds: s.ackDeadlineSeconds,
             messageRetentionDuration: s.messageRetentionDuration,
             expirationPolicy: { ttl: '' },
-            retryPolicy: {
-              minimumBackoff: secondsDuration(s.retry.minimumBackoffSeconds),
-              maximumBackoff: secondsDuration(s.retry.maximumBackoffSeconds),
-            },
+            ...(s.retry
+              ? {
+                  retryPolicy: {
+                    minimumBackoff: secondsDuration(s.retry.minimumBackoffSeconds),
+                    maximumBackoff: secondsDuration(s.retry.maximumBackoffSeconds),
+                  },
+                }
+              : {}),
             labels: args.labels,
           },
           parent,
@@ -198,7 +203,7 @@ function validate(args: PipelineTopicArgs): void {
   }
   for (const s of args.pullSubscriptions) {
     assertRange(`${s.name}.ackDeadlineSeconds`, s.ackDeadlineSeconds, 10, 600);
-    assertBackoff(s.name, s.retry);
+    if (s.retry) assertBackoff(s.name, s.retry);
   }
 }
 

@@ -1,6 +1,5 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { serviceAccountId } from '../names';
 
 /** A Secret Manager secret exposed to the function as an environment variable. */
 export interface SecretEnv {
@@ -17,6 +16,8 @@ export interface StageFunctionArgs {
   region: string;
   /** Function (and Cloud Run service) name: lower case, ≤ 63 chars. */
   functionName: string;
+  /** Account id of the function's own runtime service account (6–30 chars). */
+  serviceAccountId: string;
   description: string;
   /** Bucket holding function source archives. */
   sourceBucket: pulumi.Input<string>;
@@ -76,7 +77,7 @@ export class StageFunction extends pulumi.ComponentResource {
       `${name}-sa`,
       {
         project: args.project,
-        accountId: serviceAccountId(args.functionName),
+        accountId: args.serviceAccountId,
         displayName: `sluice ${args.functionName} runtime`,
         description: `Runtime identity of ${args.functionName}; holds only the roles this stage needs.`,
       },
@@ -167,6 +168,9 @@ function validate(args: StageFunctionArgs): void {
   }
   if (!Number.isInteger(args.memoryMiB) || args.memoryMiB < 128 || args.memoryMiB > 32768) {
     throw new RangeError(`${f}: memoryMiB must be an integer in [128, 32768]; got ${args.memoryMiB}`);
+  }
+  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.serviceAccountId)) {
+    throw new RangeError(`${f}: serviceAccountId must be 6–30 lower-case letters, digits or hyphens, starting with a letter; got "${args.serviceAccountId}"`);
   }
   if (!/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(f)) {
     throw new RangeError(`${f}: a function name must be lower-case letters, digits and hyphens, start with a letter, ≤ 63 chars`);

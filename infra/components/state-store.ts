@@ -27,8 +27,13 @@ export interface StateStoreArgs {
   project: pulumi.Input<string>;
   /** Firestore location (`nam5`, `eur3`, or a region). */
   locationId: string;
-  /** A named database, so the pipeline never collides with an existing `(default)` one. */
+  /** The database the stages use (the topology's; `(default)` unless it says otherwise). */
   databaseName: string;
+  /**
+   * Create the database. `false` when it already exists (a project has at most one `(default)`
+   * database, often created long before the pipeline): indexes, TTL policies and grants still apply.
+   */
+  createDatabase: boolean;
   indexes: CompositeIndexArgs[];
   ttlPolicies: TtlPolicyArgs[];
   /**
@@ -45,8 +50,7 @@ export interface StateStoreArgs {
  * aggregator's queries need and TTL policies on the expiry fields the state carries.
  */
 export class StateStore extends pulumi.ComponentResource {
-  readonly database: gcp.firestore.Database;
-  /** The database name the stages receive in their environment. */
+  readonly database: gcp.firestore.Database | undefined;
   readonly databaseName: pulumi.Output<string>;
 
   constructor(name: string, args: StateStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,29 +62,33 @@ export class StateStore extends pulumi.ComponentResource {
     super('sluice:infra:StateStore', name, {}, opts);
     const parent = { parent: this };
 
-    this.database = new gcp.firestore.Database(
-      name,
-      {
-        project: args.project,
-        name: args.databaseName,
-        locationId: args.locationId,
-        type: 'FIRESTORE_NATIVE',
-        // Transactions on one partition document are serialised by ordered delivery; pessimistic
-        // locking is Firestore's default for server clients and keeps retries rare.
-        concurrencyMode: 'PESSIMISTIC',
-        deleteProtectionState: args.protectData ? 'DELETE_PROTECTION_ENABLED' : 'DELETE_PROTECTION_DISABLED',
-        deletionPolicy: args.protectData ? 'ABANDON' : 'DELETE',
-      },
-      parent,
-    );
-    this.databaseName = this.database.name;
+    this.database = args.createDatabase
+      ? new gcp.firestore.Database(
+          name,
+          {
+            project: args.project,
+            name: args.databaseName,
+            locationId: args.locationId,
+            type: 'FIRESTORE_NATIVE',
+            // Transactions on one partition document are serialised by ordered delivery; pessimistic
+            // locking is Firestore's default for server clients and keeps retries rare.
+            concurrencyMode: 'PESSIMISTIC',
+            deleteProtectionState: args.protectData ? 'DELETE_PROTECTION_ENABLED' : 'DELETE_PROTECTION_DISABLED',
+            // `(default)` may hold other applications' data too: destroying the stack never deletes it.
+            deletionPolicy: args.protectData || args.databaseName === '(default)' ? 'ABANDON' : 'DELETE',
+          },
+          parent,
+        )
+      : undefined;
+    this.databaseName = this.database ? this.database.name : pulumi.output(args.databaseName);
+    const db = this.databaseName;
 
     for (const ix of args.indexes) {
       new gcp.firestore.Index(
         `${name}-index-${ix.name}`,
         {
           project: args.project,
-          database: this.database.name,
+          database: db,
           collection: ix.collection,
           queryScope: ix.queryScope,
           fields: ix.fields.map((f) => ({ fieldPath: f.fieldPath, order: f.order })),
@@ -94,7 +102,7 @@ export class StateStore extends pulumi.ComponentResource {
         `${name}-ttl-${ttl.collection}-${ttl.field}`,
         {
           project: args.project,
-          database: this.database.name,
+          database: db,
           collection: ttl.collection,
           field: ttl.field,
           ttlConfig: {},

@@ -10,8 +10,8 @@ export interface TickScheduleArgs {
   timeZone: string;
   /** Topic the tick is published to (`projects/<p>/topics/<t>`). */
   topicId: pulumi.Input<string>;
-  /** JSON body of each tick message. */
-  payload: Record<string, unknown>;
+  /** Body of each tick message (the encoded tick, as the local stack publishes it). */
+  data: string;
   /** Message attributes, e.g. `{kind: 'tick'}`. */
   attributes: Record<string, string>;
 }
@@ -36,7 +36,7 @@ export class TickSchedule extends pulumi.ComponentResource {
         timeZone: args.timeZone,
         pubsubTarget: {
           topicName: args.topicId,
-          data: Buffer.from(JSON.stringify(args.payload)).toString('base64'),
+          data: Buffer.from(args.data, 'utf8').toString('base64'),
           attributes: args.attributes,
         },
       },

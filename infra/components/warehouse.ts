@@ -27,6 +27,8 @@ export interface WarehouseViewArgs {
   description: string;
   /** Standard SQL; fully qualified table references. */
   query: string;
+  /** Tables and views of this dataset the SQL reads; they are created first. */
+  dependsOn: string[];
 }
 
 export interface WarehouseArgs {
@@ -39,8 +41,11 @@ export interface WarehouseArgs {
   defaultPartitionExpirationMs?: number;
   tables: WarehouseTableArgs[];
   views: WarehouseViewArgs[];
-  /** Identities that stream rows into the dataset: `roles/bigquery.dataEditor` on this dataset only. */
-  dataEditors: { name: string; member: pulumi.Input<string> }[];
+  /**
+   * Identities that stream rows into specific tables: `roles/bigquery.dataEditor` on each of those
+   * tables only (BigQuery's streaming insert needs `tables.updateData` on the table, nothing more).
+   */
+  tableWriters: { table: string; name: string; member: pulumi.Input<string> }[];
   /** Identities that read the dataset (e.g. a side-input lookup): `roles/bigquery.dataViewer` on it. */
   dataViewers: { name: string; member: pulumi.Input<string> }[];
   /** Refuse to delete tables with data (`pulumi destroy` then fails until it is turned off). */
@@ -107,8 +112,8 @@ export class Warehouse extends pulumi.ComponentResource {
     }
 
     this.views = new Map();
-    const tablesList = [...this.tables.values()];
     for (const v of args.views) {
+      const deps = v.dependsOn.map((d) => this.tables.get(d) ?? this.views.get(d)!);
       this.views.set(
         v.tableId,
         new gcp.bigquery.Table(
@@ -122,16 +127,22 @@ export class Warehouse extends pulumi.ComponentResource {
             deletionProtection: false,
             labels: args.labels,
           },
-          // A view is validated against its tables on creation.
-          { parent: this, dependsOn: tablesList },
+          // A view is validated against what it reads on creation.
+          { parent: this, dependsOn: deps },
         ),
       );
     }
 
-    for (const e of args.dataEditors) {
-      new gcp.bigquery.DatasetIamMember(
-        `${name}-editor-${e.name}`,
-        { project: args.project, datasetId: this.dataset.datasetId, role: 'roles/bigquery.dataEditor', member: e.member },
+    for (const w of args.tableWriters) {
+      new gcp.bigquery.IamMember(
+        `${name}-writer-${w.table}-${w.name}`,
+        {
+          project: args.project,
+          datasetId: this.dataset.datasetId,
+          tableId: this.tables.get(w.table)!.tableId,
+          role: 'roles/bigquery.dataEditor',
+          member: w.member,
+        },
         parent,
       );
     }
@@ -153,6 +164,17 @@ function validate(args: WarehouseArgs): void {
   for (const t of [...args.tables, ...args.views]) {
     if (ids.has(t.tableId)) throw new Error(`dataset ${args.datasetId}: table or view "${t.tableId}" is defined twice`);
     ids.add(t.tableId);
+  }
+  const seen = new Set<string>();
+  for (const t of args.tables) seen.add(t.tableId);
+  for (const v of args.views) {
+    for (const d of v.dependsOn) {
+      if (!seen.has(d)) throw new Error(`view ${v.tableId} reads "${d}", which is not a table or an earlier view of ${args.datasetId}`);
+    }
+    seen.add(v.tableId);
+  }
+  for (const w of args.tableWriters) {
+    if (!args.tables.some((t) => t.tableId === w.table)) throw new Error(`${w.name} writes to "${w.table}", which is not a table of ${args.datasetId}`);
   }
   for (const t of args.tables) {
     if (t.clustering.length > 4) {

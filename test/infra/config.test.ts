@@ -8,7 +8,7 @@ const source = (values: Record<string, string>, secrets: string[] = []): ConfigS
   get: (k) => values[k],
   isSecret: (k) => secrets.includes(k),
 });
-const minimal = { 'gcp:project': 'p-1', 'gcp:region': 'europe-west1', 'sluice:pipeline': 'iot-sensors' };
+const minimal = { 'gcp:project': 'proj-1', 'gcp:region': 'europe-west1', 'sluice:pipeline': 'iot-sensors' };
 
 function configErrorOf(values: Record<string, string>, secrets: string[] = []): ConfigError {
   try {
@@ -23,7 +23,7 @@ function configErrorOf(values: Record<string, string>, secrets: string[] = []): 
 describe('loadStackConfig', () => {
   it('reads the minimal stack with locations defaulting to the region and nothing optional', () => {
     const c = loadStackConfig(source(minimal));
-    expect(c).toMatchObject({ project: 'p-1', region: 'europe-west1', pipeline: 'iot-sensors', firestoreLocation: 'europe-west1', bigqueryLocation: 'europe-west1', alertEmails: [], chatWebhooks: [], protectData: false });
+    expect(c).toMatchObject({ project: 'proj-1', region: 'europe-west1', pipeline: 'iot-sensors', firestoreLocation: 'europe-west1', createFirestoreDatabase: true, alertEmails: [], chatWebhooks: [], protectData: false });
     expect(c.budget).toBeUndefined();
     expect(c.queryUsageLimitMiBPerDay).toBeUndefined();
   });
@@ -48,6 +48,8 @@ describe('loadStackConfig', () => {
     [{ 'sluice:queryUsageLimitMiBPerDay': '1.5' }, 'sluice:queryUsageLimitMiBPerDay'],
     [{ 'sluice:protectData': 'yes' }, 'sluice:protectData'],
     [{ 'sluice:prefix': 'Bad_Prefix' }, 'sluice:prefix'],
+    [{ 'gcp:project': 'P' }, 'gcp:project'],
+    [{ 'gcp:region': 'europe' }, 'gcp:region'],
     [{ 'sluice:watermarkLagAlertMinutes': '0' }, 'sluice:watermarkLagAlertMinutes'],
   ])('rejects %j naming %s', (extra, key) => {
     expect(configErrorOf({ ...minimal, ...extra }).variable).toBe(key);

@@ -23,6 +23,7 @@ export function grantsOf(all: Registered[]): Grant[] {
         i.topic !== undefined ? `topic:${i.topic}`
         : i.subscription !== undefined ? `subscription:${i.subscription}`
         : i.bucket !== undefined ? `bucket:${i.bucket}`
+        : i.tableId !== undefined ? `dataset:${i.datasetId}/table:${i.tableId}`
         : i.datasetId !== undefined ? `dataset:${i.datasetId}`
         : i.secretId !== undefined ? `secret:${i.secretId}`
         : i.serviceAccountId !== undefined ? `serviceAccount:${i.serviceAccountId}`
@@ -67,20 +68,24 @@ export function assertSecurityInvariants(all: Registered[]): void {
   }
 }
 
-/** Subscription invariants: push = OIDC + dead-letter + retry + never expires. */
-export function assertSubscriptionInvariants(all: Registered[], deadLetterTopicIds: Set<string>): void {
+/**
+ * Subscription invariants: every subscription never expires; every subscription but the terminal
+ * hold (on a topic in `terminalTopicIds`) is a push with OIDC, a retry policy and a dead-letter
+ * topic among `deadLetterTopicIds`.
+ */
+export function assertSubscriptionInvariants(all: Registered[], terminalTopicIds: Set<string>, deadLetterTopicIds: Set<string>): void {
   const subs = all.filter((r) => r.type === 'gcp:pubsub/subscription:Subscription');
   expect(subs.length).toBeGreaterThan(0);
   for (const s of subs) {
     const i = s.inputs;
     expect(i.expirationPolicy, s.name).toEqual({ ttl: '' });
-    expect(i.retryPolicy?.minimumBackoff, s.name).toMatch(/^\d+(\.\d+)?s$/);
-    expect(i.retryPolicy?.maximumBackoff, s.name).toMatch(/^\d+(\.\d+)?s$/);
-    if (deadLetterTopicIds.has(i.topic)) {
-      // The dead-letter topic's own subscription holds messages for inspection; nowhere further to send them.
+    if (terminalTopicIds.has(i.topic)) {
+      // The end of the line: a pull subscription an operator drains; nowhere further to send messages.
       expect(i.pushConfig, s.name).toBeUndefined();
       continue;
     }
+    expect(i.retryPolicy?.minimumBackoff, s.name).toMatch(/^\d+(\.\d+)?s$/);
+    expect(i.retryPolicy?.maximumBackoff, s.name).toMatch(/^\d+(\.\d+)?s$/);
     expect(i.deadLetterPolicy?.deadLetterTopic, s.name).toSatisfy((t: string) => deadLetterTopicIds.has(t));
     expect(i.deadLetterPolicy.maxDeliveryAttempts, s.name).toBeGreaterThanOrEqual(5);
     expect(i.pushConfig?.pushEndpoint, s.name).toMatch(/^https:\/\//);

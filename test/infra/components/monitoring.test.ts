@@ -5,7 +5,7 @@ import { observabilityPlan, SLUICE_METRICS } from '../../../infra/observability'
 import { ofType, PROJECT, recordResources, settle, type Registered } from '../mocks';
 
 const obs = observabilityPlan({
-  prefix: 'sluice-x', pipeline: 'x', functionNames: ['sluice-x-ingest', 'sluice-x-transform'], deadLetterTopicName: 'sluice-x-dead-letter',
+  prefix: 'sluice-x', pipeline: 'x', functionNames: ['sluice-x-ingest', 'sluice-x-transform'], deadLetterTopicNames: ['sluice-x-dead-letter', 'sluice-x-parking'],
   pushSubscriptionNames: ['s1', 's2'], thresholds: { watermarkLagMinutes: 15, paneLatencyMinutes: 10, backlogMinutes: 5 },
 });
 

@@ -10,7 +10,7 @@ writeFileSync(join(dir, 'index.js'), 'export const ingest = () => {};\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const args = (over: Partial<StageFunctionArgs> = {}): StageFunctionArgs => ({
-  project: PROJECT, region: 'europe-west1', functionName: 'sluice-x-ingest', description: 'ingest', sourceBucket: 'src',
+  project: PROJECT, region: 'europe-west1', functionName: 'sluice-x-ingest', serviceAccountId: 'sluice-x-ing', description: 'ingest', sourceBucket: 'src',
   archiveDir: dir, archiveHash: 'abc', entryPoint: 'ingest', runtime: 'nodejs20', memoryMiB: 512, cpu: '1', timeoutSeconds: 60,
   maxInstances: 20, minInstances: 0, concurrency: 80, environment: { SLUICE_PIPELINE: 'x' },
   secretEnvironment: [{ key: 'SLUICE_PII_KEY', secret: 'pii', version: 'latest' }],
@@ -28,7 +28,7 @@ describe('StageFunction', () => {
     expect(await valueOf(f.uri)).toBe('https://sluice-x-ingest-abc123-europe-west1.a.run.app');
     await settle();
     const [sa] = ofType(all, 'gcp:serviceaccount/account:Account');
-    expect(sa!.inputs.accountId).toBe('sluice-x-ingest');
+    expect(sa!.inputs.accountId).toBe('sluice-x-ing');
     const [obj] = ofType(all, 'gcp:storage/bucketObject:BucketObject');
     expect(obj!.inputs).toMatchObject({ bucket: 'src', name: 'sluice-x-ingest/abc.zip' });
     const [fn] = ofType(all, 'gcp:cloudfunctionsv2/function:Function');
@@ -36,7 +36,7 @@ describe('StageFunction', () => {
     expect(fn!.inputs.serviceConfig).toMatchObject({
       availableMemory: '512Mi', availableCpu: '1', timeoutSeconds: 60, maxInstanceCount: 20, minInstanceCount: 0,
       maxInstanceRequestConcurrency: 80, ingressSettings: 'ALLOW_INTERNAL_ONLY',
-      serviceAccountEmail: `sluice-x-ingest@${PROJECT}.iam.gserviceaccount.com`,
+      serviceAccountEmail: `sluice-x-ing@${PROJECT}.iam.gserviceaccount.com`,
       secretEnvironmentVariables: [{ key: 'SLUICE_PII_KEY', projectId: PROJECT, secret: 'pii', version: 'latest' }],
     });
     expect(fn!.inputs.buildConfig).toMatchObject({ serviceAccount: 'projects/p/serviceAccounts/b@x', source: { storageSource: { bucket: 'src', object: 'sluice-x-ingest/abc.zip' } } });
@@ -51,6 +51,7 @@ describe('StageFunction', () => {
     [{ memoryMiB: 64 }, /memoryMiB/],
     [{ timeoutSeconds: 3601 }, /timeoutSeconds/],
     [{ functionName: 'Bad_Name' }, /function name/],
+    [{ serviceAccountId: 'abc' }, /serviceAccountId must be 6–30/],
   ])('rejects %j before registering anything', (over, message) => {
     expect(() => new StageFunction('bad', args(over))).toThrow(message);
   });

@@ -10,8 +10,8 @@ const events: WarehouseTableArgs = {
 };
 const args = (over: Partial<WarehouseArgs> = {}): WarehouseArgs => ({
   project: PROJECT, location: 'EU', datasetId: 'sluice_x', description: 'd', tables: [events],
-  views: [{ tableId: 'events_dedup', description: 'dedup', query: 'SELECT * FROM t' }],
-  dataEditors: [{ name: 'transform', member: 'serviceAccount:t@x' }], dataViewers: [], protectData: false, labels: {}, ...over,
+  views: [{ tableId: 'events_dedup', description: 'dedup', query: 'SELECT * FROM t', dependsOn: ['events'] }],
+  tableWriters: [{ table: 'events', name: 'transform', member: 'serviceAccount:t@x' }], dataViewers: [], protectData: false, labels: {}, ...over,
 });
 
 describe('Warehouse', () => {
@@ -35,7 +35,8 @@ describe('Warehouse', () => {
     const v = tables.find((x) => x.inputs.tableId === 'events_dedup')!;
     expect(v.inputs.view).toEqual({ query: 'SELECT * FROM t', useLegacySql: false });
     expect(v.inputs.timePartitioning).toBeUndefined();
-    expect(ofType(all, 'gcp:bigquery/datasetIamMember:DatasetIamMember').map((g) => [g.inputs.role, g.inputs.member])).toEqual([['roles/bigquery.dataEditor', 'serviceAccount:t@x']]);
+    expect(ofType(all, 'gcp:bigquery/iamMember:IamMember').map((g) => [g.inputs.role, g.inputs.member, g.inputs.tableId])).toEqual([['roles/bigquery.dataEditor', 'serviceAccount:t@x', 'events']]);
+    expect(ofType(all, 'gcp:bigquery/datasetIamMember:DatasetIamMember')).toEqual([]);
   });
 
   it('protects data when asked', async () => {
@@ -54,6 +55,8 @@ describe('Warehouse', () => {
   });
 
   it('rejects a view named like a table', () => {
-    expect(() => new Warehouse('bad', args({ views: [{ tableId: 'events', description: '', query: 'SELECT 1' }] }))).toThrow(/defined twice/);
+    expect(() => new Warehouse('bad', args({ views: [{ tableId: 'events', description: '', query: 'SELECT 1', dependsOn: [] }] }))).toThrow(/defined twice/);
+    expect(() => new Warehouse('bad', args({ views: [{ tableId: 'v', description: '', query: 'SELECT 1', dependsOn: ['later'] }] }))).toThrow(/reads "later", which is not a table or an earlier view/);
+    expect(() => new Warehouse('bad', args({ tableWriters: [{ table: 'nope', name: 'x', member: 'serviceAccount:x@y' }] }))).toThrow(/writes to "nope"/);
   });
 });
