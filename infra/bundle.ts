@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { FunctionStage } from '../shared/topology';
 
 /** One stage to bundle. */
 export interface StageEntry {
@@ -46,12 +47,16 @@ export async function bundleStages(opts: BundleOptions): Promise<StageBundle[]> 
     if (!/^[a-z][a-z0-9-]*$/.test(stage.name)) {
       throw new Error(`stage name "${stage.name}" must be lower-case letters, digits and hyphens (it names a directory and a function)`);
     }
+    const entry = resolve(opts.rootDir, stage.entry);
+    if (!existsSync(entry)) {
+      throw new Error(`stage ${stage.name}: entry ${relative(opts.rootDir, entry)} does not exist; each stage's entry point lives in functions/<stage>/index.ts`);
+    }
     const dir = join(opts.outDir, stage.name);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const result = await build({
       absWorkingDir: opts.rootDir,
-      entryPoints: [resolve(opts.rootDir, stage.entry)],
+      entryPoints: [entry],
       outfile: join(dir, 'index.js'),
       bundle: true,
       packages: 'external',
@@ -139,12 +144,14 @@ export function prebuiltBundles(dir: string, stages: string[]): StageBundle[] {
 /** The repository root (this file lives in `<root>/infra/`). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** `tsx infra/bundle.ts [outDir] stage…`: bundles `functions/<stage>/index.ts` for each stage. */
+/**
+ * `tsx infra/bundle.ts <outDir> [stage…]`: bundles `functions/<stage>/index.ts` for the given stages
+ * (default: every stage), e.g. in CI before `pulumi up` with `sluice:archiveDir` set to `<outDir>`.
+ */
 async function main(argv: string[]): Promise<void> {
-  const [outArg, ...stages] = argv;
-  if (!outArg || stages.length === 0) {
-    throw new Error('usage: tsx infra/bundle.ts <outDir> <stage>… (e.g. dist/functions ingest transform window-aggregator)');
-  }
+  const [outArg, ...named] = argv;
+  if (!outArg) throw new Error(`usage: tsx infra/bundle.ts <outDir> [stage…]  (stages: ${Object.values(FunctionStage).join(', ')})`);
+  const stages = named.length > 0 ? named : Object.values(FunctionStage);
   const bundles = await bundleStages({
     rootDir: repoRoot,
     outDir: resolve(outArg),

@@ -57,6 +57,10 @@ describe('bundleStages', () => {
     expect(() => prebuiltBundles(join(work, 'c'), ['ingest'])).toThrow(/prebuilt bundle for stage "ingest" not found/);
   });
 
+  it('names a missing entry point', async () => {
+    await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'ghost', entry: 'functions/ghost/index.ts' }], nodeMajor: 20 })).rejects.toThrow(/stage ghost: entry functions\/ghost\/index.ts does not exist/);
+  });
+
   it('rejects a stage name that cannot name a function', async () => {
     await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'Bad_Name', entry: 'x.ts' }], nodeMajor: 20 })).rejects.toThrow(/lower-case/);
   });
