@@ -106,8 +106,8 @@ export class StateStore extends pulumi.ComponentResource {
           collection: ttl.collection,
           field: ttl.field,
           ttlConfig: {},
-          // The expiry field is only written, never queried: skip its single-field indexes.
-          indexConfig: {},
+          // No indexConfig: the field keeps the default single-field indexes, because the stages
+          // also delete expired state by querying this field (the emulator has no TTL).
         },
         parent,
       );
