@@ -1,22 +1,15 @@
 /**
- * Shared machinery of the wire codecs: one ajv instance, the version check, and turning a schema
+ * Shared machinery of the wire codecs: the version check, and turning a schema
  * failure into a `DecodeError` whose message names the field (`records[3].eventTime: must be a
  * whole number; got 1.5`).
  */
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import type { ValidateFunction } from 'ajv';
 import { DecodeError } from '../core/errors';
 import { describeAjvError, primaryError } from '../pipeline/ajv-errors';
 import { type InputLimits, parseJsonGuarded } from './guards';
 
 /** The wire version this release writes and reads. Bump on incompatible change; decoders reject newer. */
 export const WIRE_VERSION = 1;
-
-const ajv = new Ajv2020({ verbose: true, allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
-
-/** Compiles a JSON Schema once, at module load. */
-export function compileWire(schema: Record<string, unknown>): ValidateFunction {
-  return ajv.compile(schema);
-}
 
 /** Throws `DecodeError('unsupported_version')` unless `value.v` is this release's wire version. */
 export function assertVersion(value: unknown, what: string): asserts value is { v: number } & Record<string, unknown> {
@@ -48,14 +41,3 @@ export function decodeWire<T>(input: string | Uint8Array, validate: ValidateFunc
   assertValid<T>(validate, value, what);
   return value;
 }
-
-/** JSON schema pieces shared by the message schemas. */
-export const wire = {
-  epochMs: { type: 'integer', minimum: -8_640_000_000_000_000, maximum: 8_640_000_000_000_000 },
-  safeInt: { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
-  pipeline: { type: 'string', pattern: '^[a-z][a-z0-9-]{2,23}$' },
-  identifier: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,39}$' },
-  eventId: { type: 'string', minLength: 1, maxLength: 512 },
-  attributes: { type: 'object', additionalProperties: { type: 'string' } },
-  record: { type: 'object' },
-} as const;

@@ -5,9 +5,10 @@
  * are wrapped with `deadLetterFromPubsub`.
  */
 import { DecodeError } from '../core/errors';
-import { assertValid, assertVersion, compileWire, WIRE_VERSION, wire } from './codec';
+import { assertValid, assertVersion, WIRE_VERSION } from './codec';
 import { type InputLimits, parseJsonGuarded } from './guards';
-import { type Stage, STAGES } from './stage';
+import type { Stage } from './stage';
+import { validateDeadLetter } from './wire-validators.generated';
 
 /** Raw payloads kept in a dead letter are capped (128 KiB, ≤ 171 KiB as base64) so the dead letter itself fits a push delivery. */
 export const DEAD_LETTER_MAX_PAYLOAD_BYTES = 128 * 1024;
@@ -35,29 +36,7 @@ export interface DeadLetter {
   at: number;
 }
 
-export const deadLetterSchema = {
-  type: 'object',
-  required: ['v', 'kind', 'stage', 'reason', 'message', 'payload', 'payloadEncoding', 'payloadBytes', 'payloadTruncated', 'attributes', 'attempt', 'at'],
-  additionalProperties: false,
-  properties: {
-    v: { const: WIRE_VERSION },
-    kind: { const: 'dead-letter' },
-    pipeline: wire.pipeline,
-    stage: { enum: [...STAGES] },
-    reason: { type: 'string', minLength: 1, maxLength: 200 },
-    message: { type: 'string', maxLength: 10_000 },
-    payload: { type: 'string' },
-    payloadEncoding: { enum: ['text', 'base64'] },
-    payloadBytes: { type: 'integer', minimum: 0 },
-    payloadTruncated: { type: 'boolean' },
-    attributes: wire.attributes,
-    eventId: wire.eventId,
-    attempt: { type: 'integer', minimum: 1 },
-    at: wire.epochMs,
-  },
-} as const;
 
-const validate = compileWire(deadLetterSchema);
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Text when the bytes are valid UTF-8 without control characters other than whitespace, else base64. */
@@ -149,7 +128,7 @@ export function encodeDeadLetter(d: DeadLetter): string {
 export function decodeDeadLetter(input: string | Uint8Array, limits?: Partial<InputLimits>): DeadLetter {
   const value = parseJsonGuarded(input, { maxStringLength: 2 * DEAD_LETTER_MAX_PAYLOAD_BYTES, ...limits });
   assertVersion(value, 'dead_letter');
-  assertValid<DeadLetter>(validate, value, 'dead_letter');
+  assertValid<DeadLetter>(validateDeadLetter, value, 'dead_letter');
   return value;
 }
 

@@ -4,7 +4,6 @@
  * `EventBundle`.
  */
 import type { PayloadFormat } from '../pipeline/types';
-import { wire } from './codec';
 
 /** CDC change metadata (Debezium-style); `record` holds the row after the change (`before` for deletes). */
 export interface CdcInfo {
@@ -39,48 +38,3 @@ export interface Envelope<R extends object = Record<string, unknown>> {
   ingestTime: number;
 }
 
-/** JSON Schema of an envelope on the wire. */
-export const envelopeSchema = {
-  type: 'object',
-  required: ['eventId', 'eventTime', 'pipeline', 'source', 'record', 'ingestTime'],
-  additionalProperties: false,
-  properties: {
-    eventId: wire.eventId,
-    eventTime: wire.epochMs,
-    pipeline: wire.pipeline,
-    ingestTime: wire.epochMs,
-    record: wire.record,
-    source: {
-      type: 'object',
-      required: ['messageId', 'publishTime', 'attributes', 'format'],
-      additionalProperties: false,
-      properties: {
-        messageId: { type: 'string', minLength: 1, maxLength: 256 },
-        publishTime: wire.epochMs,
-        attributes: wire.attributes,
-        format: { enum: ['json', 'ndjson', 'csv', 'cdc-debezium'] },
-        object: {
-          type: 'object',
-          required: ['bucket', 'name', 'generation', 'index'],
-          additionalProperties: false,
-          properties: {
-            bucket: { type: 'string', minLength: 3 },
-            name: { type: 'string', minLength: 1 },
-            generation: { type: 'string', pattern: '^[0-9]+$' },
-            index: { type: 'integer', minimum: 0 },
-          },
-        },
-        cdc: {
-          type: 'object',
-          required: ['op', 'position'],
-          additionalProperties: false,
-          properties: {
-            op: { enum: ['c', 'u', 'd', 'r'] },
-            position: { type: 'string', minLength: 1 },
-            before: { type: ['object', 'null'] },
-          },
-        },
-      },
-    },
-  },
-} as const;

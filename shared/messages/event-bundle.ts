@@ -2,8 +2,9 @@
  * `EventBundle` (ingest → transform): envelopes of one pipeline, under the bundle byte cap.
  */
 import type { InputLimits } from './guards';
-import { compileWire, decodeWire, WIRE_VERSION, wire } from './codec';
-import { type Envelope, envelopeSchema } from './envelope';
+import { decodeWire, type WIRE_VERSION } from './codec';
+import type { Envelope } from './envelope';
+import { validateEventBundle } from './wire-validators.generated';
 
 export interface EventBundle<R extends object = Record<string, unknown>> {
   v: typeof WIRE_VERSION;
@@ -11,18 +12,6 @@ export interface EventBundle<R extends object = Record<string, unknown>> {
   envelopes: Envelope<R>[];
 }
 
-export const eventBundleSchema = {
-  type: 'object',
-  required: ['v', 'pipeline', 'envelopes'],
-  additionalProperties: false,
-  properties: {
-    v: { const: WIRE_VERSION },
-    pipeline: wire.pipeline,
-    envelopes: { type: 'array', minItems: 1, items: envelopeSchema },
-  },
-} as const;
-
-const validate = compileWire(eventBundleSchema);
 
 /** Serialises a bundle (UTF-8 JSON text). Use `EventBundleBuilder` to stay under the byte cap. */
 export function encodeEventBundle(bundle: EventBundle): string {
@@ -34,5 +23,5 @@ export function encodeEventBundle(bundle: EventBundle): string {
  * @throws DecodeError with reason `invalid_event_bundle`, `unsupported_version`, or a guard reason.
  */
 export function decodeEventBundle(input: string | Uint8Array, limits?: Partial<InputLimits>): EventBundle {
-  return decodeWire<EventBundle>(input, validate, 'event_bundle', limits);
+  return decodeWire<EventBundle>(input, validateEventBundle, 'event_bundle', limits);
 }

@@ -36,7 +36,6 @@ export const GuardReason = {
 } as const;
 export type GuardReason = (typeof GuardReason)[keyof typeof GuardReason];
 
-const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Decodes UTF-8 strictly: malformed sequences are a `DecodeError('invalid_utf8')`, never U+FFFD. */
@@ -69,43 +68,62 @@ export function assertJsonDepth(text: string, maxDepth: number): void {
   }
 }
 
-function pathOf(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (parent ? `${parent}.${key}` : key) : `${parent}[${JSON.stringify(key.slice(0, 40))}]`;
+function pathOf(base: string, segments: ReadonlyArray<string | number>): string {
+  let out = base;
+  for (const key of segments) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(key.slice(0, 40))}]`;
+  }
+  return out || 'value';
 }
 
 /**
  * Walks a parsed value and throws on hostile keys, depth, long strings or too many keys.
+ * Paths are built only when something fails, so the walk costs little on good input.
  * @param path where `value` sits, for messages (`envelopes[3].record`).
  */
 export function guardValue(value: unknown, limits: Partial<InputLimits> = {}, path = ''): void {
   const l = { ...DEFAULT_INPUT_LIMITS, ...limits };
-  const walk = (v: unknown, at: string, depth: number): void => {
+  const segments: Array<string | number> = [];
+  const fail = (reason: GuardReason, rule: string): never => {
+    throw new DecodeError(reason, `${pathOf(path, segments)}: ${rule}`);
+  };
+  const walk = (v: unknown, depth: number): void => {
     if (typeof v === 'string') {
-      if (v.length > l.maxStringLength) {
-        throw new DecodeError(GuardReason.STRING_TOO_LONG, `${at || 'value'}: string of ${v.length} characters exceeds ${l.maxStringLength}`);
-      }
+      if (v.length > l.maxStringLength) fail(GuardReason.STRING_TOO_LONG, `string of ${v.length} characters exceeds ${l.maxStringLength}`);
       return;
     }
     if (typeof v !== 'object' || v === null) return;
-    if (depth > l.maxDepth) throw new DecodeError(GuardReason.TOO_DEEP, `${at || 'value'}: nests deeper than ${l.maxDepth} levels`);
+    if (depth > l.maxDepth) fail(GuardReason.TOO_DEEP, `nests deeper than ${l.maxDepth} levels`);
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) walk(v[i], pathOf(at, i), depth + 1);
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === 'object' || typeof item === 'string') {
+          segments.push(i);
+          walk(item, depth + 1);
+          segments.pop();
+        }
+      }
       return;
     }
-    const keys = Object.keys(v);
-    if (keys.length > l.maxKeys) throw new DecodeError(GuardReason.TOO_MANY_KEYS, `${at || 'value'}: ${keys.length} keys exceed ${l.maxKeys}`);
-    for (const k of keys) {
-      if (HOSTILE_KEYS.has(k)) {
-        throw new DecodeError(GuardReason.HOSTILE_KEY, `${at || 'value'}: key '${k}' is not allowed (prototype-pollution guard)`);
+    let n = 0;
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      if (++n > l.maxKeys) fail(GuardReason.TOO_MANY_KEYS, `more than ${l.maxKeys} keys`);
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') {
+        fail(GuardReason.HOSTILE_KEY, `key '${k}' is not allowed (prototype-pollution guard)`);
       }
-      if (k.length > l.maxStringLength) {
-        throw new DecodeError(GuardReason.STRING_TOO_LONG, `${at || 'value'}: a key of ${k.length} characters exceeds ${l.maxStringLength}`);
+      if (k.length > l.maxStringLength) fail(GuardReason.STRING_TOO_LONG, `a key of ${k.length} characters exceeds ${l.maxStringLength}`);
+      const item: unknown = (v as Record<string, unknown>)[k];
+      if (typeof item === 'object' || typeof item === 'string') {
+        segments.push(k);
+        walk(item, depth + 1);
+        segments.pop();
       }
-      walk((v as Record<string, unknown>)[k], pathOf(at, k), depth + 1);
     }
   };
-  walk(value, path, 1);
+  walk(value, 1);
 }
 
 /** Parses untrusted JSON (text or UTF-8 bytes) under `limits`; every failure is a `DecodeError` with a reason. */

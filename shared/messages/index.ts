@@ -1,10 +1,8 @@
 export { assertValid, assertVersion, WIRE_VERSION } from './codec';
 export type { CdcInfo, Envelope, EnvelopeSource } from './envelope';
-export { envelopeSchema } from './envelope';
-export { decodeEventBundle, encodeEventBundle, eventBundleSchema } from './event-bundle';
+export { decodeEventBundle, encodeEventBundle } from './event-bundle';
 export type { EventBundle } from './event-bundle';
 export {
-  advanceMessageSchema,
   bundleIdOf,
   decodeAggregatorMessage,
   decodeKeyedMessage,
@@ -12,10 +10,8 @@ export {
   encodeAdvance,
   encodeKeyedBundle,
   encodeTick,
-  keyedBundleSchema,
   orderingKeyOf,
   parseOrderingKey,
-  tickMessageSchema,
 } from './keyed';
 export type { AdvanceMessage, AggregatorMessage, KeyedBundle, KeyedMessage, KeyedRecord, TickMessage } from './keyed';
 export {
@@ -24,7 +20,6 @@ export {
   deadLetterFromPubsub,
   deadLetterOf,
   deadLetterRow,
-  deadLetterSchema,
   decodeDeadLetter,
   encodeDeadLetter,
   PUBSUB_DEAD_LETTER_ATTEMPTS_ATTRIBUTE,
@@ -53,3 +48,12 @@ export {
   utf8Length,
 } from './limits';
 export { Stage, STAGES } from './stage';
+export {
+  advanceMessageSchema,
+  deadLetterSchema,
+  envelopeSchema,
+  eventBundleSchema,
+  keyedBundleSchema,
+  tickMessageSchema,
+  wire,
+} from './wire-schemas';

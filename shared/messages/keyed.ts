@@ -10,8 +10,9 @@
  */
 import { DecodeError } from '../core/errors';
 import { sha256Hex } from '../core/hash';
-import { assertValid, assertVersion, compileWire, WIRE_VERSION, wire } from './codec';
+import { assertValid, assertVersion, WIRE_VERSION } from './codec';
 import { type InputLimits, parseJsonGuarded } from './guards';
+import { validateAdvanceMessage, validateKeyedBundle, validateTickMessage } from './wire-validators.generated';
 
 /** One keyed record: `value` holds only the fields the aggregation's measures read. */
 export interface KeyedRecord {
@@ -57,63 +58,10 @@ export type KeyedMessage = KeyedBundle | AdvanceMessage;
 /** Anything the aggregator accepts (keyed subscription or tick subscription). */
 export type AggregatorMessage = KeyedBundle | AdvanceMessage | TickMessage;
 
-const partition = { type: 'integer', minimum: 0, maximum: 999 };
-
-export const keyedBundleSchema = {
-  type: 'object',
-  required: ['v', 'kind', 'pipeline', 'aggregation', 'partition', 'bundleId', 'records'],
-  additionalProperties: false,
-  properties: {
-    v: { const: WIRE_VERSION },
-    kind: { const: 'bundle' },
-    pipeline: wire.pipeline,
-    aggregation: wire.identifier,
-    partition,
-    bundleId: { type: 'string', minLength: 1, maxLength: 128 },
-    records: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['eventId', 'key', 'eventTime', 'value'],
-        additionalProperties: false,
-        properties: {
-          eventId: wire.eventId,
-          key: { type: 'string', maxLength: 1024 },
-          eventTime: wire.epochMs,
-          value: wire.record,
-        },
-      },
-    },
-  },
-} as const;
-
-export const advanceMessageSchema = {
-  type: 'object',
-  required: ['v', 'kind', 'pipeline', 'aggregation', 'partition', 'watermark', 'processingTime'],
-  additionalProperties: false,
-  properties: {
-    v: { const: WIRE_VERSION },
-    kind: { const: 'advance' },
-    pipeline: wire.pipeline,
-    aggregation: wire.identifier,
-    partition,
-    watermark: wire.epochMs,
-    processingTime: wire.epochMs,
-  },
-} as const;
-
-export const tickMessageSchema = {
-  type: 'object',
-  required: ['v', 'kind'],
-  additionalProperties: false,
-  properties: { v: { const: WIRE_VERSION }, kind: { const: 'tick' }, pipeline: wire.pipeline },
-} as const;
-
 const validators = {
-  bundle: { validate: compileWire(keyedBundleSchema), what: 'keyed_bundle' },
-  advance: { validate: compileWire(advanceMessageSchema), what: 'advance_message' },
-  tick: { validate: compileWire(tickMessageSchema), what: 'tick_message' },
+  bundle: { validate: validateKeyedBundle, what: 'keyed_bundle' },
+  advance: { validate: validateAdvanceMessage, what: 'advance_message' },
+  tick: { validate: validateTickMessage, what: 'tick_message' },
 } as const;
 
 /** The ordering key of a partition's messages: `${aggregation}/${partition}`. */

@@ -129,11 +129,12 @@ export function describeAjvError(e: ErrorObject): RuleViolation {
       const extra = String(params.additionalProperty);
       const known = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {});
       const guess = suggest(extra, known);
+      const why = typeof parent['x-rule'] === 'string' ? ` — ${parent['x-rule']}` : '';
       return {
         path: childPath(path, extra),
         rule: guess
-          ? `is not a known property; did you mean '${guess}'?`
-          : `is not a known property (known: ${quoteList(known)})`,
+          ? `is not a known property; did you mean '${guess}'?${why}`
+          : `is not a known property (known: ${quoteList(known)})${why}`,
       };
     }
     case 'discriminator': {
@@ -152,7 +153,9 @@ export function describeAjvError(e: ErrorObject): RuleViolation {
   }
   const rule = parent['x-rule'];
   if (typeof rule === 'string') {
-    return { path, rule: e.keyword === 'anyOf' ? rule : `${rule}; got ${describeValue(e.data)}` };
+    // For an object failing a whole-object rule (anyOf over shapes), "got an object" says nothing.
+    const isObject = typeof e.data === 'object' && e.data !== null && !Array.isArray(e.data);
+    return { path, rule: e.keyword === 'anyOf' && isObject ? rule : `${rule}; got ${describeValue(e.data)}` };
   }
   switch (e.keyword) {
     case 'type': {

@@ -7,6 +7,9 @@
 import { validateDefinition } from './validate-definition';
 import type { Pipeline, PipelineDefinition } from './types';
 
+/** Every pipeline `definePipeline` returned (identity, so a hand-built look-alike is never taken for one). */
+const validatedPipelines = new WeakSet<object>();
+
 function deepFreeze<T>(x: T): T {
   if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
     Object.freeze(x);
@@ -41,10 +44,12 @@ export function definePipeline<R extends object = Record<string, unknown>>(defin
     ...(filter ? { filter } : {}),
     ...(transform ? { transform } : {}),
   };
-  return deepFreeze(pipeline) as unknown as Pipeline<R>;
+  deepFreeze(pipeline);
+  validatedPipelines.add(pipeline);
+  return pipeline as unknown as Pipeline<R>;
 }
 
-/** Whether a value came out of `definePipeline` (frozen with the validated shape). */
+/** Whether a value came out of `definePipeline`. */
 export function isPipeline(x: unknown): x is Pipeline {
-  return typeof x === 'object' && x !== null && Object.isFrozen(x) && 'name' in x && 'aggregations' in x && 'schemaDrift' in x;
+  return typeof x === 'object' && x !== null && validatedPipelines.has(x);
 }

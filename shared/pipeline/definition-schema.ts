@@ -26,7 +26,26 @@ const DURATION_RULE =
 
 const identifier = (rule = IDENTIFIER_RULE): Schema => ({ type: 'string', pattern: IDENTIFIER_PATTERN, 'x-rule': rule });
 const fieldPath = (): Schema => ({ type: 'string', pattern: FIELD_PATH_PATTERN, 'x-rule': FIELD_PATH_RULE });
-const duration = (): Schema => ({ 'x-duration': true, 'x-rule': DURATION_RULE });
+/**
+ * The shape of `DurationInput` (see `duration-shape.ts`, which checks the same at runtime): a
+ * `'30s'`-style string, whole milliseconds ≥ 0, or a non-empty `{days, hours, minutes, seconds, millis}`.
+ */
+const nonNegative = { type: 'number', minimum: 0 };
+export const durationSchema: Schema = {
+  anyOf: [
+    { type: 'string', pattern: '^\\d+(ms|s|m|h|d)$' },
+    { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: false,
+      properties: { days: nonNegative, hours: nonNegative, minutes: nonNegative, seconds: nonNegative, millis: nonNegative },
+    },
+  ],
+  'x-rule': DURATION_RULE,
+};
+/** Durations share one subschema (and so one generated validator function). */
+const duration = (): Schema => ({ $ref: '#/$defs/duration' });
 const posInt = (max?: number): Schema => ({ type: 'integer', minimum: 1, ...(max === undefined ? {} : { maximum: max }) });
 const days = (): Schema => posInt(36_500);
 
@@ -259,8 +278,7 @@ const functionOverrides: Schema = obj({
 
 /** The schema of the JSON part of a `PipelineDefinition`. */
 export const definitionSchema: Schema = {
-  $id: 'https://sluice.dev/schemas/pipeline-definition.json',
-  $defs: { trigger: triggerSchema },
+  $defs: { trigger: triggerSchema, duration: durationSchema },
   ...obj(
     {
       name: { type: 'string', pattern: PIPELINE_NAME_PATTERN, 'x-rule': PIPELINE_NAME_RULE },

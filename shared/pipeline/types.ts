@@ -76,6 +76,11 @@ export type CsvOptions =
   | { header: true; delimiter?: string }
   | { header: false; columns: string[]; delimiter?: string };
 
+/**
+ * Where records come from. With `cdc-debezium`, `schema` and every field path describe the changed
+ * row (Debezium's `after`, or `before` for a delete); the operation, position and `before` image
+ * travel in the envelope's `source.cdc`.
+ */
 export interface SourceDefinition<R = Record<string, unknown>> {
   /** Payload formats accepted on the raw topic and the landing bucket (at least one). */
   formats: PayloadFormat[];

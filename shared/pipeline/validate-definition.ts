@@ -9,8 +9,8 @@ import { SpecError } from '../core/errors';
 import type { TriggerSpec, WindowSpec } from '../core/spec';
 import { childPath, describeAjvError, primaryError, suggest } from './ajv-errors';
 import { checkWithCore } from './core-checks';
-import { definitionSchema } from './definition-schema';
-import { isDurationInput } from './duration-shape';
+import { validateDefinitionShape } from './definition-validator.generated';
+import { validateJsonSchemaDocument } from './json-schema-validator.generated';
 import {
   declaredPaths,
   isNumericField,
@@ -35,16 +35,33 @@ const fail = (path: string, rule: string): never => {
   throw new SpecError(path, rule);
 };
 
-/** One ajv for the definition's own schema. `x-*` keywords are annotations read by `ajv-errors.ts`. */
-const definitionAjv = new Ajv2020({ discriminator: true, verbose: true, allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
-definitionAjv.addKeyword({ keyword: 'x-rule', schemaType: 'string' });
-definitionAjv.addKeyword({ keyword: 'x-required-hints', schemaType: 'object' });
-definitionAjv.addKeyword({ keyword: 'x-duration', schemaType: 'boolean', validate: (_s: boolean, data: unknown) => isDurationInput(data) });
-const validateShape = definitionAjv.compile(definitionSchema);
+/**
+ * The definition's shape validator, generated at build time from `definitionSchema` (compiling it
+ * at import would cost every cold start hundreds of milliseconds).
+ */
+const validateShape = validateDefinitionShape;
 
-/** Another for user record schemas, in strict mode so a misspelt keyword (`requried`) fails at load. */
-const recordAjv = new Ajv2020({ strict: true, strictTypes: false, allowUnionTypes: true, allErrors: false });
+/**
+ * User record schemas are checked twice, both cheaply: against the JSON Schema 2020-12
+ * meta-schema (a generated validator), then compiled by an ajv in strict mode so a misspelt
+ * keyword (`requried`) fails at load. Meta-validation inside ajv is off: compiling the
+ * meta-schema at import would cost every cold start tens of milliseconds.
+ */
+const recordAjv = new Ajv2020({ strict: true, strictTypes: false, allowUnionTypes: true, allErrors: false, validateSchema: false });
 addFormats(recordAjv);
+
+/** Throws `SpecError` at `path` unless `schema` is a valid, strict JSON Schema. */
+function checkJsonSchema(schema: unknown, path: string): void {
+  if (!validateJsonSchemaDocument(schema)) {
+    const v = describeAjvError(primaryError(validateJsonSchemaDocument.errors ?? []));
+    fail(v.path ? `${path}.${v.path}` : path, `must be a valid JSON Schema (draft 2020-12): ${v.rule}`);
+  }
+  try {
+    recordAjv.compile(schema as object);
+  } catch (err) {
+    fail(path, `must be a valid JSON Schema (draft 2020-12, strict): ${(err as Error).message}`);
+  }
+}
 
 /** Throws `SpecError` for the first rule `def` breaks. */
 export function validateDefinition(def: PipelineDefinition): void {
@@ -94,11 +111,7 @@ function checkRecordSchema(schema: RecordSchema): void {
   if (typeof schema.properties !== 'object' || schema.properties === null || Object.keys(schema.properties).length === 0) {
     fail('schema.properties', 'declare the record fields: they become the columns of events');
   }
-  try {
-    recordAjv.compile(schema);
-  } catch (err) {
-    fail('schema', `must be a valid JSON Schema (draft 2020-12, strict): ${(err as Error).message}`);
-  }
+  checkJsonSchema(schema, 'schema');
   checkColumns(schema, 'schema.properties', EVENTS_SYSTEM_COLUMNS);
 }
 
@@ -243,11 +256,7 @@ function checkEnrichment(def: PipelineDefinition): void {
     intos.set(e.into, i);
     for (const [name, fs] of Object.entries(e.fields)) {
       if (!isValidColumnName(name)) fail(`${at}.fields.${name}`, 'side field names must be valid BigQuery column names');
-      try {
-        recordAjv.compile(fs);
-      } catch (err) {
-        fail(`${at}.fields.${name}`, `must be a valid JSON Schema: ${(err as Error).message}`);
-      }
+      checkJsonSchema(fs, `${at}.fields.${name}`);
       if (valueTypes(fs).size === 0) fail(`${at}.fields.${name}`, "declare the side field's type, e.g. {type: 'string'}");
     }
     if (e.source.kind === 'bigquery') checkPlaceholders(e.source.query, `${at}.source.query`, knownTables(def, 0));
@@ -263,11 +272,7 @@ function checkDerivedFields(def: PipelineDefinition): void {
       fail(at, `'${name}' is already a field of the record schema; a derived field must be new`);
     }
     if ((def.enrichment ?? []).some((e) => e.into === name)) fail(at, `'${name}' is already written by an enrichment`);
-    try {
-      recordAjv.compile(s);
-    } catch (err) {
-      fail(at, `must be a valid JSON Schema: ${(err as Error).message}`);
-    }
+    checkJsonSchema(s, at);
     if (valueTypes(s).size === 0) fail(at, "declare the derived field's type, e.g. {type: 'number'}");
   }
   if (def.transform === undefined && Object.keys(def.derivedFields ?? {}).length > 0) {

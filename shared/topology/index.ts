@@ -1,5 +1,5 @@
 export { topologyFor } from './topology-for';
-export { baseName, checkOptions, fitName, GCP_NAME_RULES, secretEnvVar, shortHash } from './names';
+export { baseName, checkOptions, fitName, GCP_NAME_RULES, pushEndpoint, secretEnvVar, shortHash } from './names';
 export {
   deadLetterTable,
   eventsClustering,

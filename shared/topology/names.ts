@@ -75,3 +75,8 @@ export function baseName(pipeline: string, prefix?: string): string {
 export function secretEnvVar(secretId: string): string {
   return `SLUICE_SECRET_${secretId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
+
+/** The URL a push subscription targets: the stage's base URL (function URL, or localhost locally) + the delivery path. */
+export function pushEndpoint(baseUrl: string, deliveryPath: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${deliveryPath}`;
+}

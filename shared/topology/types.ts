@@ -162,7 +162,7 @@ export interface SchedulerJobSpec {
   topic: TopicRole;
   topicName: string;
   topicPath: string;
-  /** The message body (an encoded `TickMessage`). */
+  /** The message body, plain UTF-8 JSON (an encoded `TickMessage`); Cloud Scheduler's `pubsubTarget.data` wants it base64-encoded. */
   data: string;
   attributes: Record<string, string>;
 }

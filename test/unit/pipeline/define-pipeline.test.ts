@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../../shared/core/errors';
-import { definePipeline, type PipelineDefinition } from '../../../shared/pipeline';
+import { definePipeline, isPipeline, type PipelineDefinition } from '../../../shared/pipeline';
 import { clickstream, iotSensors, getPipeline, pipelineNames } from '../../../pipelines';
 
 /** A small valid definition every case below breaks in exactly one place. */
@@ -103,6 +103,8 @@ const cases: Array<[string, Mutate, string, RegExp]> = [
   ['schema not an object type', (d) => (d.schema = { type: 'array', properties: { a: {} } }), 'schema.type', /type 'object'/],
   ['schema without properties', (d) => (d.schema = { type: 'object', properties: {} }), 'schema.properties', /declare the record fields/],
   ['schema with a misspelt keyword', (d) => (d.schema.properties.id = { type: 'string', minLenght: 1 }), 'schema', /valid JSON Schema.*minLenght/],
+  ['schema keyword with a wrong value', (d) => (d.schema.properties.id = { type: 'string', minLength: 'x' }), 'schema.properties.id.minLength', /valid JSON Schema \(draft 2020-12\): must be a whole number; got "x"/],
+  ['schema with an unknown type', (d) => (d.schema.properties.id = { type: 'text' }), 'schema.properties.id.type', /valid JSON Schema/],
   ['field that is not a column name', (d) => (d.schema.properties['user-name'] = { type: 'string' }), 'schema.properties["user-name"]', /valid BigQuery column names/],
   ['field colliding with a system column', (d) => (d.schema.properties.event_time = { type: 'string' }), 'schema.properties.event_time', /column sluice adds/],
   // expectations
@@ -118,6 +120,7 @@ const cases: Array<[string, Mutate, string, RegExp]> = [
   // PII
   ['hash without key', (d) => (d.pii = [{ field: 'email', action: 'hash' }]), 'pii[0].key', /required — hashing is a keyed HMAC/],
   ['hash with a literal key', (d) => (d.pii = [{ field: 'email', action: 'hash', key: 's3cr3t-literal' }]), 'pii[0].key', /must name a secret.*never hold a literal key; got "s3cr3t/],
+  ['hash key object carrying a value', (d) => (d.pii = [{ field: 'email', action: 'hash', key: { secret: 'k', value: 'abc' } }]), 'pii[0].key.value', /not a known property.*never hold a literal key/],
   ['unknown PII action', (d) => (d.pii = [{ field: 'email', action: 'encrypt' }]), 'pii[0].action', /one of 'drop', 'hash', 'mask'/],
   ['mask without strategy', (d) => (d.pii = [{ field: 'email', action: 'mask' }]), 'pii[0].strategy', /required/],
   ['mask on a number', (d) => (d.pii = [{ field: 'ts', action: 'mask', strategy: 'full' }]), 'pii[0].field', /mask applies to string fields/],
@@ -191,6 +194,8 @@ describe('definePipeline', () => {
     expect(p.expectations[0]!.severity).toBe('error');
     expect(p.aggregations[0]!.allowedLateness).toBe('0s');
     expect(Object.isFrozen(p.aggregations[0]!.window)).toBe(true);
+    expect(isPipeline(p)).toBe(true);
+    expect(isPipeline(structuredClone({ ...p }))).toBe(false);
   });
 
   it('copies the definition, so later mutation of the input does not leak in', () => {

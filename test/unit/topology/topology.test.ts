@@ -6,6 +6,7 @@ import {
   fitName,
   GCP_NAME_RULES,
   jsonSchemaToField,
+  pushEndpoint,
   topologyFor,
   type Topology,
   type TopologyOptions,
@@ -162,6 +163,22 @@ describe.each(all)('topology of %s', (_label, pipeline, opts) => {
     expect(t.buckets.rawArchive.notification).toBeUndefined();
   });
 
+  it('labels everything with valid GCP labels', () => {
+    const labelSets: Array<Record<string, string>> = [];
+    JSON.parse(JSON.stringify(t), (k, v: unknown) => {
+      if (k === 'labels') labelSets.push(v as Record<string, string>);
+      return v;
+    });
+    expect(labelSets.length).toBeGreaterThan(20);
+    for (const labels of labelSets) {
+      expect(labels.pipeline).toBe(pipeline.name);
+      for (const [k, v] of Object.entries(labels)) {
+        expect(k).toMatch(/^[a-z][a-z0-9_-]{0,62}$/);
+        expect(v).toMatch(/^[a-z0-9_-]{0,63}$/);
+      }
+    }
+  });
+
   it('schedules a tick that decodes as a TickMessage for this pipeline', () => {
     const [job] = t.scheduler.jobs;
     expect(job!.topicName).toBe(t.topics.tick.name);
@@ -229,6 +246,13 @@ describe('topologyFor', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).variable).toBe(variable);
+  });
+});
+
+describe('pushEndpoint', () => {
+  it('joins a base URL and a delivery path with exactly one slash', () => {
+    expect(pushEndpoint('http://127.0.0.1:8081/', '/projects/p/topics/t')).toBe('http://127.0.0.1:8081/projects/p/topics/t');
+    expect(pushEndpoint('https://fn-abc.a.run.app', '/projects/p/topics/t')).toBe('https://fn-abc.a.run.app/projects/p/topics/t');
   });
 });
 
