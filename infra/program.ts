@@ -1,6 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { baseName, fitName } from '../shared/topology';
+import { baseName, fitName, pushEndpoint } from '../shared/topology';
 import type { FunctionSpec, LifecycleRule, SubscriptionSpec, TopicRole, Topology } from '../shared/topology';
 import type { StageBundle } from './bundle';
 import {
@@ -344,9 +344,11 @@ function pushArgs(
 ): PushSubscriptionArgs {
   if (s.delivery.kind !== 'push') throw new Error(`${s.name} is not a push subscription`);
   const fn = functions.get(s.delivery.stage)!;
+  const path = s.delivery.path;
   return {
     name: s.name,
-    pushEndpoint: pulumi.interpolate`${fn.uri}${s.delivery.path}`,
+    // The same composition the local stack uses, with the function URL as the base.
+    pushEndpoint: fn.uri.apply((uri) => pushEndpoint(uri, path)),
     oidcServiceAccountEmail: identities.pushServiceAccount.email,
     oidcAudience: fn.uri,
     ackDeadlineSeconds: s.ackDeadlineSeconds,
