@@ -47,6 +47,7 @@ describe('loadStackConfig', () => {
     [{ 'sluice:monthlyBudget': '5', 'sluice:billingAccount': 'nope' }, 'sluice:billingAccount'],
     [{ 'sluice:queryUsageLimitMiBPerDay': '1.5' }, 'sluice:queryUsageLimitMiBPerDay'],
     [{ 'sluice:protectData': 'yes' }, 'sluice:protectData'],
+    [{ 'sluice:createFirestoreDatabase': 'no' }, 'sluice:createFirestoreDatabase'],
     [{ 'sluice:prefix': 'Bad_Prefix' }, 'sluice:prefix'],
     [{ 'gcp:project': 'P' }, 'gcp:project'],
     [{ 'gcp:region': 'europe' }, 'gcp:region'],

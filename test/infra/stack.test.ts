@@ -269,6 +269,28 @@ describe.each(pipelineNames())('pulumi program for %s', (name) => {
   });
 });
 
+describe('stack config reaches the topology', () => {
+  it('prefixes every name with sluice:prefix and adopts an existing Firestore database', async () => {
+    const { all } = await runProgram({
+      'gcp:project': PROJECT, 'gcp:region': REGION, 'sluice:pipeline': 'iot-sensors', 'sluice:prefix': 'dev',
+      'sluice:createFirestoreDatabase': 'false', 'sluice:archiveDir': fakeBundles(['ingest', 'transform', 'aggregator', 'deadletter']),
+    });
+    const names = [
+      ...ofType(all, 'gcp:pubsub/topic:Topic').map((t) => t.inputs.name),
+      ...ofType(all, 'gcp:pubsub/subscription:Subscription').map((t) => t.inputs.name),
+      ...ofType(all, 'gcp:cloudfunctionsv2/function:Function').map((t) => t.inputs.name),
+    ];
+    expect(names.length).toBe(7 + 7 + 4);
+    for (const n of names) expect(n).toMatch(/^dev-iot-sensors-/);
+    expect(ofType(all, 'gcp:bigquery/dataset:Dataset')[0]!.inputs.datasetId).toBe('dev_iot_sensors');
+    expect(ofType(all, 'gcp:firestore/database:Database')).toEqual([]);
+    expect(ofType(all, 'gcp:firestore/field:Field').length).toBeGreaterThan(0);
+    // No alert channels configured: alerts still exist, with no channels; no budget.
+    expect(ofType(all, 'gcp:monitoring/notificationChannel:NotificationChannel')).toEqual([]);
+    expect(ofType(all, 'gcp:billing/budget:Budget')).toEqual([]);
+  });
+});
+
 describe('stack config errors', () => {
   it('names sluice:pipeline and lists the known pipelines for an unknown one', async () => {
     await recordResources();
