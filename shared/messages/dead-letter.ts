@@ -6,7 +6,7 @@
  */
 import { DecodeError } from '../core/errors';
 import { assertValid, assertVersion, WIRE_VERSION } from './codec';
-import { type InputLimits, parseJsonGuarded } from './guards';
+import { type InputLimits, parseJsonGuarded, sanitizeAttributes } from './guards';
 import type { Stage } from './stage';
 import { validateDeadLetter } from './wire-validators.generated';
 
@@ -83,7 +83,7 @@ export function deadLetterOf(input: DeadLetterInput): DeadLetter {
     reason: input.reason.slice(0, 200),
     message: input.message.slice(0, 10_000),
     ...payloadOf(input.raw, input.maxPayloadBytes ?? DEAD_LETTER_MAX_PAYLOAD_BYTES),
-    attributes: { ...(input.attributes ?? {}) },
+    attributes: sanitizeAttributes(input.attributes),
     ...(input.eventId === undefined ? {} : { eventId: input.eventId }),
     attempt: input.attempt,
     at: input.at,

@@ -142,3 +142,21 @@ export function parseJsonGuarded(input: string | Uint8Array, limits: Partial<Inp
   guardValue(value, l);
   return value;
 }
+
+/**
+ * Pub/Sub attributes are arbitrary producer-chosen strings. Keys the guards reject
+ * (`__proto__`, `constructor`, `prototype`) are renamed with a leading `_` so one odd attribute
+ * cannot make a whole bundle (or its dead letter) undecodable downstream; non-string values are
+ * dropped.
+ */
+export function sanitizeAttributes(attributes: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!attributes) return out;
+  for (const k of Object.keys(attributes)) {
+    const v = attributes[k];
+    if (typeof v !== 'string') continue;
+    const key = k === '__proto__' || k === 'constructor' || k === 'prototype' ? `_${k}` : k;
+    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

@@ -35,6 +35,7 @@ export {
   GuardReason,
   guardValue,
   parseJsonGuarded,
+  sanitizeAttributes,
 } from './guards';
 export type { InputLimits } from './guards';
 export {

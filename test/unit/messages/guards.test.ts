@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../../shared/core/errors';
-import { assertJsonDepth, guardValue, parseJsonGuarded } from '../../../shared/messages';
+import { assertJsonDepth, deadLetterOf, decodeDeadLetter, encodeDeadLetter, guardValue, parseJsonGuarded, sanitizeAttributes } from '../../../shared/messages';
 
 const reasonOf = (fn: () => unknown): string | undefined => {
   try {
@@ -66,5 +66,16 @@ describe('parseJsonGuarded', () => {
   it('rejects a UTF-8 BOM-less overlong encoding and lone continuation bytes', () => {
     expect(reasonOf(() => parseJsonGuarded(new Uint8Array([0x22, 0xc0, 0xaf, 0x22])))).toMatch(/^invalid_utf8/);
     expect(reasonOf(() => parseJsonGuarded(new Uint8Array([0x22, 0x80, 0x22])))).toMatch(/^invalid_utf8/);
+  });
+});
+
+describe('sanitizeAttributes', () => {
+  it('renames keys the guards reject and drops non-strings, so dead letters stay decodable', () => {
+    const attrs = JSON.parse('{"__proto__":"a","constructor":"b","ok":"c","n":1}') as Record<string, unknown>;
+    const clean = sanitizeAttributes(attrs);
+    expect(clean).toEqual({ ___proto__: 'a', _constructor: 'b', ok: 'c' });
+    expect(Object.getPrototypeOf(clean)).toBe(Object.prototype);
+    const d = deadLetterOf({ stage: 'ingest', reason: 'r', message: 'm', raw: 'x', attributes: attrs as Record<string, string>, attempt: 1, at: 0 });
+    expect(decodeDeadLetter(encodeDeadLetter(d)).attributes).toEqual(clean);
   });
 });

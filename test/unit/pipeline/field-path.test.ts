@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { FieldPath, PipelineDefinition } from '../../../shared/pipeline';
+import type { AggregationSpec } from '../../../shared/core/spec';
+import type { AggregationDefinition, FieldPath, PipelineDefinition } from '../../../shared/pipeline';
 import type { SensorReading } from '../../../pipelines/iot-sensors';
 
 describe('FieldPath', () => {
@@ -15,5 +16,10 @@ describe('FieldPath', () => {
     expectTypeOf<'device_id'>().toExtend<Agg['keyFields'][number]>();
     expectTypeOf<'device.site'>().toExtend<Agg['keyFields'][number]>();
     expectTypeOf<'devce_id'>().not.toExtend<Agg['keyFields'][number]>();
+  });
+
+  it('keeps aggregation definitions usable wherever the core takes an AggregationSpec', () => {
+    expectTypeOf<AggregationDefinition>().toExtend<AggregationSpec>();
+    expectTypeOf<AggregationDefinition<SensorReading>>().toExtend<AggregationSpec>();
   });
 });
