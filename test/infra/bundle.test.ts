@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundleStages, hashDirectory, prebuiltBundles, repoRoot } from '../../infra/bundle';
+import type { Inputs } from './mocks';
+
+const work = mkdtempSync(join(tmpdir(), 'sluice-bundle-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A tiny stage inside the repo tree, so it resolves the repo's node_modules like a real stage. */
+const fixtureDir = join(repoRoot, '.cache', `bundle-fixture-${process.pid}`);
+afterAll(() => rmSync(fixtureDir, { recursive: true, force: true }));
+
+function writeStage(body: string): void {
+  mkdirSync(fixtureDir, { recursive: true });
+  writeFileSync(join(fixtureDir, 'helper.ts'), `export const double = (n: number): number => n * 2;\n`);
+  writeFileSync(join(fixtureDir, 'index.ts'), body);
+}
+
+const readJson = (p: string): Inputs => JSON.parse(readFileSync(p, 'utf8')) as Inputs;
+
+describe('bundleStages', () => {
+  it('inlines project code, keeps npm packages external at their installed versions, ESM', async () => {
+    writeStage(
+      `import Ajv from 'ajv';\nimport { createHash } from 'node:crypto';\nimport { double } from './helper';\n` +
+        `export const handler = () => [new Ajv(), createHash('sha256'), double(2)];\n`,
+    );
+    const [b] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'a'), stages: [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }], nodeMajor: 20 });
+    const js = readFileSync(join(b!.dir, 'index.js'), 'utf8');
+    expect(js).toContain('n * 2'); // helper inlined
+    expect(js).toMatch(/from\s*"ajv"/); // package left external
+    const pkg = readJson(join(b!.dir, 'package.json'));
+    const installedAjv = readJson(join(repoRoot, 'node_modules', 'ajv', 'package.json')).version;
+    expect(pkg).toMatchObject({ type: 'module', main: 'index.js', dependencies: { ajv: installedAjv } });
+    expect(Object.keys(pkg.dependencies)).toEqual(['ajv']); // node:crypto is a builtin, not a dependency
+    expect(b!.hash).toBe(hashDirectory(b!.dir));
+  });
+
+  it('hash is stable for the same code and changes when the code changes', async () => {
+    writeStage(`export const handler = () => 1;\n`);
+    const stage = [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }];
+    const [one] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b1'), stages: stage, nodeMajor: 20 });
+    const [two] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b2'), stages: stage, nodeMajor: 20 });
+    writeStage(`export const handler = () => 2;\n`);
+    const [three] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b3'), stages: stage, nodeMajor: 20 });
+    expect(one!.hash).toBe(two!.hash);
+    expect(three!.hash).not.toBe(one!.hash);
+  });
+
+  it('reads prebuilt bundles and names what is missing', async () => {
+    writeStage(`export const handler = () => 3;\n`);
+    await bundleStages({ rootDir: repoRoot, outDir: join(work, 'c'), stages: [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }], nodeMajor: 20 });
+    const [pre] = prebuiltBundles(join(work, 'c'), ['probe']);
+    expect(existsSync(join(pre!.dir, 'index.js'))).toBe(true);
+    expect(pre!.hash).toBe(hashDirectory(join(work, 'c', 'probe')));
+    expect(() => prebuiltBundles(join(work, 'c'), ['ingest'])).toThrow(/prebuilt bundle for stage "ingest" not found/);
+  });
+
+  it('names a missing entry point', async () => {
+    await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'ghost', entry: 'functions/ghost/index.ts' }], nodeMajor: 20 })).rejects.toThrow(/stage ghost: entry functions\/ghost\/index.ts does not exist/);
+  });
+
+  it('rejects a stage name that cannot name a function', async () => {
+    await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'Bad_Name', entry: 'x.ts' }], nodeMajor: 20 })).rejects.toThrow(/lower-case/);
+  });
+});
