@@ -1,28 +1,10 @@
 import type { AlertArgs, LogMetricArgs } from './components';
 
-/**
- * The structured-log contract between the stages and the log-based metrics. A stage reports a
- * metric by writing one JSON line to stdout (Cloud Run turns it into `jsonPayload`):
- *
- * ```json
- * {"severity":"INFO","message":"watermark","sluiceMetric":"watermark_lag","pipeline":"iot-sensors",
- *  "stage":"window-aggregator","aggregation":"per_device_1m","valueMs":4200}
- * ```
- *
- * `sluiceMetric` is one of `SLUICE_METRICS`; `valueMs` is required for the two latency metrics;
- * `reason` accompanies `dead_letter` lines (e.g. `schema:required`).
- */
-export const SLUICE_METRICS = {
-  /** Processing time minus the watermark, per aggregation, each time a partition's watermark is computed. */
-  WATERMARK_LAG: 'watermark_lag',
-  /** Window end to pane written to BigQuery, per pane. */
-  PANE_LATENCY: 'pane_latency',
-  /** One line per record routed to the late-data sink. */
-  LATE_RECORD: 'late_record',
-  /** One line per record a stage sends to the dead-letter sink (with `reason`). */
-  DEAD_LETTER: 'dead_letter',
-} as const;
-export type SluiceMetric = (typeof SLUICE_METRICS)[keyof typeof SLUICE_METRICS];
+// The structured-log contract between the stages and these metrics lives with the stages'
+// logger: one JSON line with `sluiceMetric`, `pipeline`, `stage`, `aggregation`, `valueMs`, `reason`.
+import { SLUICE_METRICS, type SluiceMetric } from '../shared/observability/log';
+
+export { SLUICE_METRICS, type SluiceMetric };
 
 export interface ObservabilityInput {
   /** Resource prefix, e.g. `sluice-iot-sensors`; metric names and filters derive from it. */
