@@ -35,6 +35,7 @@ export {
   initialPartitionState,
   runBatch,
   type CompiledAggregation,
+  type CompiledMeasuresAggregation,
   type EngineSpec,
   type BatchResult,
   type BundleInput,
@@ -48,7 +49,7 @@ export {
   type PartitionTimers,
   type WindowState,
 } from './engine';
-export type { CombineFn } from './combiners/combine-fn';
+export { combinerFromMeasures, validateMeasures, type CombineFn, type MeasuresCombineFn, type MeasureInput, type TimestampedValue } from './combiners';
 export { SpecError, ConfigError, DecodeError, TransientError, SluiceError, isRetryable } from './errors';
 export { fnv1a32, sha256Hex, partitionOf } from './hash';
 export { Accumulation, type AccumulationMode, type AggregationSpec, type DurationInput, type MeasureSpec, type TriggerSpec, type WindowSpec } from './spec';

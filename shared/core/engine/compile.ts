@@ -1,4 +1,6 @@
 import type { CombineFn } from '../combiners/combine-fn';
+import { combinerFromMeasures, type MeasuresCombineFn } from '../combiners/measures';
+import type { TimestampedValue } from '../combiners/timestamped-value';
 import { parseDuration } from '../duration';
 import { SpecError } from '../errors';
 import { Accumulation, type AccumulationMode, type AggregationSpec } from '../spec';
@@ -8,6 +10,9 @@ import { windowFnFromSpec, type WindowFn } from '../windows';
 /**
  * An aggregation ready to run: validated window assigner, compiled trigger, allowed lateness in ms,
  * accumulation mode and the combiner. Build it once per process (it holds no state).
+ *
+ * The combiner's input is the element itself (`{value, timestamp}` plus key and id), so
+ * event-time-aware combiners (`latest`) need no wrapper object per element.
  */
 export interface CompiledAggregation<I = unknown, A = unknown, O = unknown> {
   readonly name: string;
@@ -15,24 +20,34 @@ export interface CompiledAggregation<I = unknown, A = unknown, O = unknown> {
   readonly trigger: Trigger;
   readonly allowedLatenessMs: number;
   readonly accumulation: AccumulationMode;
-  readonly combineFn: CombineFn<I, A, O>;
+  readonly combineFn: CombineFn<TimestampedValue<I>, A, O>;
 }
 
 /** The parts of an {@link AggregationSpec} the engine needs (measures are turned into `combineFn` by the caller). */
 export type EngineSpec = Pick<AggregationSpec, 'name' | 'window' | 'trigger' | 'allowedLateness' | 'accumulation'>;
 
+/** The compiled form of an {@link AggregationSpec} whose measures run through `combinerFromMeasures`. */
+export type CompiledMeasuresAggregation = CompiledAggregation<Record<string, unknown>, unknown[], Record<string, unknown>> & {
+  readonly combineFn: MeasuresCombineFn;
+};
+
 /**
  * Validates and compiles an aggregation. Allowed lateness and accumulation mode are required: there
- * are no hidden time defaults.
+ * are no hidden time defaults. With a full {@link AggregationSpec}, the measures become the combiner
+ * (`combinerFromMeasures`); with an {@link EngineSpec}, pass the combiner.
  *
  * @param path where the spec sits in the definition, for error messages.
  * @throws SpecError stating the violated rule.
  */
-export function compileAggregation<I, A, O>(
-  spec: EngineSpec,
-  combineFn: CombineFn<I, A, O>,
-  path = 'aggregation',
-): CompiledAggregation<I, A, O> {
+export function compileAggregation(spec: AggregationSpec, path?: string): CompiledMeasuresAggregation;
+export function compileAggregation<I, A, O>(spec: EngineSpec, combineFn: CombineFn<TimestampedValue<I>, A, O>, path?: string): CompiledAggregation<I, A, O>;
+export function compileAggregation(
+  spec: EngineSpec | AggregationSpec,
+  combineFnOrPath?: CombineFn<TimestampedValue<unknown>, unknown, unknown> | string,
+  maybePath?: string,
+): CompiledAggregation<unknown, unknown, unknown> {
+  const path = (typeof combineFnOrPath === 'string' ? combineFnOrPath : maybePath) ?? 'aggregation';
+  if (typeof spec !== 'object' || spec === null) throw new SpecError(path, `an aggregation is an object; got ${JSON.stringify(spec)}`);
   if (typeof spec.name !== 'string' || spec.name.length === 0) {
     throw new SpecError(`${path}.name`, `an aggregation needs a non-empty name; got ${JSON.stringify(spec.name)}`);
   }
@@ -45,12 +60,12 @@ export function compileAggregation<I, A, O>(
   if (spec.trigger === undefined) {
     throw new SpecError(`${path}.trigger`, "trigger is required; use {kind: 'default'} for Beam's default trigger");
   }
-  return {
-    name: spec.name,
-    windowFn: windowFnFromSpec(spec.window, `${path}.window`),
-    trigger: triggerFromSpec(spec.trigger, `${path}.trigger`),
-    allowedLatenessMs: parseDuration(spec.allowedLateness, `${path}.allowedLateness`),
-    accumulation: spec.accumulation,
-    combineFn,
-  };
+  const windowFn = windowFnFromSpec(spec.window, `${path}.window`);
+  const trigger = triggerFromSpec(spec.trigger, `${path}.trigger`);
+  const allowedLatenessMs = parseDuration(spec.allowedLateness, `${path}.allowedLateness`);
+  const combineFn =
+    typeof combineFnOrPath === 'object'
+      ? combineFnOrPath
+      : (combinerFromMeasures((spec as AggregationSpec).measures, `${path}.measures`) as CombineFn<TimestampedValue<unknown>, unknown, unknown>);
+  return { name: spec.name, windowFn, trigger, allowedLatenessMs, accumulation: spec.accumulation, combineFn };
 }

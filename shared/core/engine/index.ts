@@ -1,4 +1,4 @@
-export { compileAggregation, type CompiledAggregation, type EngineSpec } from './compile';
+export { compileAggregation, type CompiledAggregation, type CompiledMeasuresAggregation, type EngineSpec } from './compile';
 export { processBundle, initialPartitionState } from './process-bundle';
 export { runBatch, type BatchResult } from './batch';
 export type {

@@ -200,14 +200,14 @@ class BundleRun<I, A, O> {
           if (Math.min(g.end + lateness, END_OF_TIME) <= W) this.pushLate(el, g.start, g.end, 'expired');
           else if (closed !== null && closed.has(closedId(el.key, g.start))) this.pushLate(el, g.start, g.end, 'closed');
           else {
-            g.acc = fn.addInput(g.acc, el.value);
+            g.acc = fn.addInput(g.acc, el);
             g.n++;
           }
         }
       } else {
         for (let j = 0; j < set.length; j++) {
           const g = set[j] as Group<A>;
-          g.acc = fn.addInput(g.acc, el.value);
+          g.acc = fn.addInput(g.acc, el);
           g.n++;
         }
       }
@@ -292,7 +292,7 @@ class BundleRun<I, A, O> {
           g = { start: t, end: t + gap, acc: fn.createAccumulator(), n: 0 };
           groups.push(g);
         }
-        g.acc = fn.addInput(g.acc, el.value);
+        g.acc = fn.addInput(g.acc, el);
         g.n++;
       }
       let ks = this.index.get(key);

@@ -4,6 +4,7 @@
  * plain JSON breaks the tests), and a list combiner so each pane shows exactly which values it holds.
  */
 import type { CombineFn } from '../../../../shared/core/combiners/combine-fn';
+import type { TimestampedValue } from '../../../../shared/core/combiners/timestamped-value';
 import {
   compileAggregation,
   initialPartitionState,
@@ -18,10 +19,10 @@ import {
 import type { Pane } from '../../../../shared/core/pane';
 
 /** Collects values; output is the sorted list. Never mutates anything but its first argument. */
-export const listFn: CombineFn<number, number[], number[]> = {
+export const listFn: CombineFn<TimestampedValue<number>, number[], number[]> = {
   createAccumulator: () => [],
-  addInput: (acc, v) => {
-    acc.push(v);
+  addInput: (acc, el) => {
+    acc.push(el.value);
     return acc;
   },
   mergeAccumulators: (accs) => {
