@@ -1,0 +1,15 @@
+export { compileAggregation, type CompiledAggregation, type CompiledMeasuresAggregation, type EngineSpec } from './compile';
+export { processBundle, initialPartitionState } from './process-bundle';
+export { runBatch, type BatchResult } from './batch';
+export type {
+  BundleInput,
+  BundleResult,
+  CollectedWindow,
+  Element,
+  KeyState,
+  LateReason,
+  LateRecord,
+  PartitionState,
+  PartitionTimers,
+  WindowState,
+} from './types';

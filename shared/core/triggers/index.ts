@@ -1,0 +1,13 @@
+export { Trigger } from './trigger';
+export { TriggerNode, layoutTrigger, type TriggerContext, type TriggerTimers } from './trigger-node';
+export { triggerFromSpec } from './from-spec';
+export { DefaultTrigger } from './default';
+export { NeverTrigger } from './never';
+export { AfterWatermarkTrigger, AfterWatermarkEarlyLateTrigger } from './after-watermark';
+export { AfterCountTrigger } from './after-count';
+export { AfterProcessingTimeTrigger } from './after-processing-time';
+export { RepeatedlyTrigger } from './repeatedly';
+export { AfterEachTrigger } from './after-each';
+export { AfterFirstTrigger } from './after-first';
+export { AfterAllTrigger } from './after-all';
+export { OrFinallyTrigger } from './or-finally';
