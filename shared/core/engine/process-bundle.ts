@@ -260,7 +260,11 @@ class BundleRun<I, A, O> {
     const W = this.oldWatermark;
     const fn = this.fn;
     const elements = this.input.elements;
-    const perKey = new Map<string, number[]>();
+    // Pre-combine without sorting elements: elements of one key whose timestamps fall in the same
+    // gap-sized bucket are less than `gap` apart, so their proto-windows all overlap and belong to
+    // one session whatever else arrives. Each bucket becomes one group [min t, max t + gap); only the
+    // few groups per key are then sorted and swept into sessions.
+    const perKey = new Map<string, KeyGroups<A>>();
     for (let i = 0; i < elements.length; i++) {
       const el = elements[i] as Element<I>;
       const t = el.timestamp;
@@ -270,31 +274,49 @@ class BundleRun<I, A, O> {
         this.pushLate(el, t, t + gap, 'expired');
         continue;
       }
-      let idx = perKey.get(el.key);
-      if (idx === undefined) {
-        idx = [];
-        perKey.set(el.key, idx);
+      let kg = perKey.get(el.key);
+      if (kg === undefined) {
+        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null };
+        perKey.set(el.key, kg);
       }
-      idx.push(i);
-    }
-    const ts = (i: number): number => (elements[i] as Element<I>).timestamp;
-    for (const [key, idx] of perKey) {
-      idx.sort((a, b) => ts(a) - ts(b) || a - b);
-      // Sweep the sorted proto-windows into disjoint groups.
-      const groups: Group<A>[] = [];
+      const ord = (t - floorMod(t, gap)) / gap;
       let g: Group<A> | undefined;
-      for (const i of idx) {
-        const el = elements[i] as Element<I>;
-        const t = el.timestamp;
-        if (g !== undefined && t < g.end) {
-          if (t + gap > g.end) g.end = t + gap;
-        } else {
+      if (kg.lastOrd === ord && kg.lastGroups !== null) g = kg.lastGroups[0];
+      else {
+        g = kg.byOrd.get(ord);
+        if (g === undefined) {
           g = { start: t, end: t + gap, acc: fn.createAccumulator(), n: 0 };
-          groups.push(g);
+          kg.byOrd.set(ord, g);
+          kg.list.push(g);
         }
-        g.acc = fn.addInput(g.acc, el);
-        g.n++;
+        kg.lastOrd = ord;
+        kg.lastGroups = [g];
       }
+      g = g as Group<A>;
+      if (t < g.start) g.start = t;
+      if (t + gap > g.end) g.end = t + gap;
+      g.acc = fn.addInput(g.acc, el);
+      g.n++;
+    }
+    for (const [key, kg] of perKey) {
+      // Sweep the bucket groups (sorted by start) into disjoint sessions.
+      const buckets = kg.list.sort(byStart);
+      const groups: Group<A>[] = [];
+      let cur: Group<A> | undefined;
+      let parts: A[] = [];
+      for (const b of buckets) {
+        if (cur !== undefined && b.start < cur.end) {
+          if (b.end > cur.end) cur.end = b.end;
+          cur.n += b.n;
+          parts.push(b.acc);
+        } else {
+          if (cur !== undefined && parts.length > 1) cur.acc = fn.mergeAccumulators(parts);
+          cur = { start: b.start, end: b.end, acc: b.acc, n: b.n };
+          parts = [b.acc];
+          groups.push(cur);
+        }
+      }
+      if (cur !== undefined && parts.length > 1) cur.acc = fn.mergeAccumulators(parts);
       let ks = this.index.get(key);
       if (ks === undefined) {
         ks = { key, windows: [] };
@@ -561,6 +583,10 @@ class BundleRun<I, A, O> {
       processingTime: nextProcessing === Number.POSITIVE_INFINITY ? null : nextProcessing,
     };
   }
+}
+
+function byStart(a: { start: number }, b: { start: number }): number {
+  return a.start - b.start;
 }
 
 function closedId(key: string, start: number): string {

@@ -1,0 +1,204 @@
+/**
+ * `npm run bench:core` — windowed combine throughput of the core engine against a hand-written
+ * single-loop `Map` aggregation and the Apache Beam TypeScript SDK's direct runner.
+ *
+ * Workload (the issue's): N events (default 1,000,000), 1,000 keys, timestamps over one hour with
+ * ±5 s jitter; fixed 60 s, sliding 60 s every 15 s, sessions 30 s; sum + count + mean per key and
+ * window; default trigger. Each contender × window kind runs in its own child process (clean heap,
+ * its own peak RSS); the engine and the loop run 1 warm-up + 3 timed runs (median reported); Beam
+ * runs once (a run takes seconds). Beam supports fixed and sliding windows only.
+ *
+ * Usage: npx tsx bench/core.ts [events] [--no-beam]
+ * Prints a table, then one JSON line (the last line):
+ * {"bench":"core","events":N,"engineVsLoop":{…},"engineVsBeam":{…}} — ratios of throughputs.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileAggregation, runBatch, type AggregationSpec, type WindowSpec } from '../shared/core';
+import { generateEvents, type BenchEvent } from './core-data';
+
+const KEYS = 1_000;
+const HERE = dirname(fileURLToPath(import.meta.url));
+type Kind = 'fixed' | 'sliding' | 'sessions';
+const KINDS: Kind[] = ['fixed', 'sliding', 'sessions'];
+const WINDOWS: Record<Kind, WindowSpec> = {
+  fixed: { kind: 'fixed', size: '60s' },
+  sliding: { kind: 'sliding', size: '60s', period: '15s' },
+  sessions: { kind: 'sessions', gap: '30s' },
+};
+
+interface Measurement {
+  ms: number;
+  panes: number;
+  /** Sum over panes of the count measure: events × windows per event; a cross-check between contenders. */
+  count: number;
+  rssMb: number;
+}
+
+// ------------------------------------------------------------------ contenders (run in a child)
+
+function engineRun(kind: Kind, events: BenchEvent[]): { panes: number; count: number } {
+  const spec: AggregationSpec = {
+    name: `bench_${kind}`,
+    window: WINDOWS[kind],
+    trigger: { kind: 'default' },
+    allowedLateness: '0s',
+    accumulation: 'DISCARDING',
+    measures: [
+      { name: 'sum', kind: 'sum', field: 'v' },
+      { name: 'count', kind: 'count' },
+      { name: 'mean', kind: 'mean', field: 'v' },
+    ],
+  };
+  const { panes } = runBatch(compileAggregation(spec), events);
+  let count = 0;
+  for (const p of panes) count += p.output.count as number;
+  return { panes: panes.length, count };
+}
+
+interface LoopRow {
+  key: string;
+  start: number;
+  end: number;
+  sum: number;
+  count: number;
+  mean: number;
+}
+
+/** What an engineer would write by hand: one pass, one `Map` keyed by `key|windowStart`. */
+function loopRun(kind: Kind, events: BenchEvent[]): { panes: number; count: number } {
+  const rows: LoopRow[] = [];
+  if (kind === 'sessions') {
+    const gap = 30_000;
+    const byKey = new Map<string, BenchEvent[]>();
+    for (const e of events) {
+      let list = byKey.get(e.key);
+      if (list === undefined) byKey.set(e.key, (list = []));
+      list.push(e);
+    }
+    for (const [key, list] of byKey) {
+      list.sort((a, b) => a.timestamp - b.timestamp);
+      let cur: LoopRow | undefined;
+      for (const e of list) {
+        if (cur !== undefined && e.timestamp < cur.end) {
+          cur.end = Math.max(cur.end, e.timestamp + gap);
+        } else {
+          cur = { key, start: e.timestamp, end: e.timestamp + gap, sum: 0, count: 0, mean: 0 };
+          rows.push(cur);
+        }
+        cur.sum += e.value.v;
+        cur.count++;
+      }
+    }
+  } else {
+    const size = 60_000;
+    const period = kind === 'fixed' ? size : 15_000;
+    const acc = new Map<string, LoopRow>();
+    for (const e of events) {
+      const t = e.timestamp;
+      const last = t - (((t % period) + period) % period);
+      for (let start = last; start > t - size; start -= period) {
+        const id = `${e.key}|${start}`;
+        let row = acc.get(id);
+        if (row === undefined) acc.set(id, (row = { key: e.key, start, end: start + size, sum: 0, count: 0, mean: 0 }));
+        row.sum += e.value.v;
+        row.count++;
+      }
+    }
+    for (const row of acc.values()) rows.push(row);
+  }
+  let count = 0;
+  for (const r of rows) {
+    r.mean = r.sum / r.count;
+    count += r.count;
+  }
+  return { panes: rows.length, count };
+}
+
+function child(contender: 'engine' | 'loop', kind: Kind, n: number): void {
+  const events = generateEvents(n, KEYS);
+  const run = contender === 'engine' ? engineRun : loopRun;
+  run(kind, events.slice(0, Math.min(n, 100_000))); // warm-up
+  const times: number[] = [];
+  let result = { panes: 0, count: 0 };
+  for (let i = 0; i < 3; i++) {
+    const t0 = process.hrtime.bigint();
+    result = run(kind, events);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const m: Measurement = { ms: times[1] as number, ...result, rssMb: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}
+
+// ------------------------------------------------------------------ orchestration
+
+function spawnJson(cmd: string, args: string[]): Measurement {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Measurement;
+}
+
+function ensureBeam(): string {
+  const dir = join(HERE, 'beam');
+  if (!existsSync(join(dir, 'node_modules', 'apache-beam', 'package.json'))) {
+    process.stderr.write('installing apache-beam into bench/beam (isolated, not a project dependency)…\n');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', dir], { stdio: 'inherit' });
+  }
+  return join(dir, 'run.cjs');
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    child(args[1] as 'engine' | 'loop', args[2] as Kind, Number(args[3]));
+    return;
+  }
+  const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+  const withBeam = !args.includes('--no-beam');
+  const beamScript = withBeam ? ensureBeam() : '';
+  const self = fileURLToPath(import.meta.url);
+  const tsx = ['--import', 'tsx', self];
+  const results: Record<string, Partial<Record<Kind, Measurement>>> = { engine: {}, loop: {}, beam: {} };
+  for (const kind of KINDS) {
+    for (const contender of ['engine', 'loop'] as const) {
+      results[contender]![kind] = spawnJson(process.execPath, [...tsx, '--child', contender, kind, String(n)]);
+    }
+    if (withBeam && kind !== 'sessions') {
+      results.beam![kind] = spawnJson(process.execPath, [beamScript, kind, String(n), String(KEYS)]);
+    }
+  }
+
+  const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const lines = [`core bench: ${fmt(n)} events, ${KEYS} keys, one hour ±5 s jitter, sum + count + mean, default trigger`, ''];
+  lines.push(`${'window'.padEnd(9)}${'contender'.padEnd(11)}${'ms'.padStart(10)}${'events/s'.padStart(14)}${'panes'.padStart(10)}${'Σcount'.padStart(12)}${'peak RSS MB'.padStart(13)}`);
+  for (const kind of KINDS) {
+    for (const contender of ['engine', 'loop', 'beam']) {
+      const m = results[contender]![kind];
+      if (m === undefined) continue;
+      lines.push(
+        `${kind.padEnd(9)}${contender.padEnd(11)}${fmt(m.ms, 1).padStart(10)}${fmt((n / m.ms) * 1000).padStart(14)}${fmt(m.panes).padStart(10)}${fmt(m.count).padStart(12)}${fmt(m.rssMb).padStart(13)}`,
+      );
+    }
+    const e = results.engine![kind];
+    const l = results.loop![kind];
+    if (e !== undefined && l !== undefined && (e.panes !== l.panes || e.count !== l.count)) {
+      lines.push(`  !! ${kind}: engine and loop disagree (panes ${e.panes} vs ${l.panes}, Σcount ${e.count} vs ${l.count})`);
+    }
+  }
+  const ratio = (other: Measurement | undefined, engine: Measurement | undefined): number | null =>
+    other === undefined || engine === undefined ? null : Math.round((other.ms / engine.ms) * 100) / 100;
+  const summary = {
+    bench: 'core',
+    events: n,
+    engineVsLoop: Object.fromEntries(KINDS.map((k) => [k, ratio(results.loop![k], results.engine![k])])),
+    engineVsBeam: Object.fromEntries((['fixed', 'sliding'] as const).map((k) => [k, ratio(results.beam![k], results.engine![k])])),
+  };
+  lines.push('', 'ratios = engine throughput / other throughput (targets: ≥ 0.5 vs loop, ≥ 5 vs Beam)');
+  process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(summary)}\n`);
+}
+
+main();
