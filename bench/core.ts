@@ -4,9 +4,10 @@
  *
  * Workload (the issue's): N events (default 1,000,000), 1,000 keys, timestamps over one hour with
  * ±5 s jitter; fixed 60 s, sliding 60 s every 15 s, sessions 30 s; sum + count + mean per key and
- * window; default trigger. Each contender × window kind runs in its own child process (clean heap,
- * its own peak RSS); the engine and the loop run 1 warm-up + 3 timed runs (median reported); Beam
- * runs once (a run takes seconds). Beam supports fixed and sliding windows only.
+ * window; default trigger. Every measurement runs in a child process: each contender once on its
+ * own (its peak RSS), then the engine and the loop interleaved in one process, 5 rounds after a
+ * warm-up, medians (the machine is shared, so both must see the same load for a fair ratio).
+ * Beam runs once per window kind (a run takes many seconds); it supports fixed and sliding only.
  *
  * Usage: npx tsx bench/core.ts [events] [--no-beam]
  * Prints a table, then one JSON line (the last line):
@@ -148,21 +149,49 @@ function loopRun(kind: Kind, events: BenchEvent[]): { panes: number; count: numb
 }
 
 type Contender = 'engine' | 'loop' | 'stream';
+const RUNS: Record<Contender, (kind: Kind, events: BenchEvent[]) => { panes: number; count: number }> = {
+  engine: engineRun,
+  loop: loopRun,
+  stream: engineStreamRun,
+};
 
-function child(contender: Contender, kind: Kind, n: number): void {
+function timed(run: () => { panes: number; count: number }): { ms: number; panes: number; count: number } {
+  const t0 = process.hrtime.bigint();
+  const r = run();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ...r };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+/**
+ * Child modes. `solo <contender>`: one run in a fresh process, for its peak RSS. `pair`: the
+ * engine and the loop alternately in one process (after a warm-up of each), 5 rounds, medians —
+ * so both see the same machine load (the bench machine is shared) and the ratio is fair.
+ */
+function child(mode: string, kind: Kind, n: number, contender: Contender): void {
   const events = generateEvents(n, KEYS);
-  const run = contender === 'engine' ? engineRun : contender === 'stream' ? engineStreamRun : loopRun;
-  run(kind, events.slice(0, Math.min(n, 100_000))); // warm-up
-  const times: number[] = [];
-  let result = { panes: 0, count: 0 };
-  for (let i = 0; i < 3; i++) {
-    const t0 = process.hrtime.bigint();
-    result = run(kind, events);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  if (mode === 'solo') {
+    const r = timed(() => RUNS[contender](kind, events));
+    process.stdout.write(`${JSON.stringify({ ...r, rssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+    return;
   }
-  times.sort((a, b) => a - b);
-  const m: Measurement = { ms: times[1] as number, ...result, rssMb: process.resourceUsage().maxRSS / 1024 };
-  process.stdout.write(`${JSON.stringify(m)}\n`);
+  const warm = events.slice(0, Math.min(n, 100_000));
+  engineRun(kind, warm);
+  loopRun(kind, warm);
+  const e: number[] = [];
+  const l: number[] = [];
+  let check = { engine: { panes: 0, count: 0 }, loop: { panes: 0, count: 0 } };
+  for (let i = 0; i < 5; i++) {
+    const a = timed(() => engineRun(kind, events));
+    const b = timed(() => loopRun(kind, events));
+    e.push(a.ms);
+    l.push(b.ms);
+    check = { engine: a, loop: b };
+  }
+  process.stdout.write(`${JSON.stringify({ engineMs: median(e), loopMs: median(l), engine: check.engine, loop: check.loop })}\n`);
 }
 
 // ------------------------------------------------------------------ orchestration
@@ -186,7 +215,7 @@ function ensureBeam(): string {
 function main(): void {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    child(args[1] as Contender, args[2] as Kind, Number(args[3]));
+    child(args[1] as string, args[2] as Kind, Number(args[3]), args[4] as Contender);
     return;
   }
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
@@ -197,8 +226,12 @@ function main(): void {
   const results: Record<string, Partial<Record<Kind, Measurement>>> = { engine: {}, loop: {}, beam: {}, stream: {} };
   for (const kind of KINDS) {
     for (const contender of ['engine', 'loop', 'stream'] as const) {
-      results[contender]![kind] = spawnJson(process.execPath, [...tsx, '--child', contender, kind, String(n)]);
+      results[contender]![kind] = spawnJson(process.execPath, [...tsx, '--child', 'solo', kind, String(n), contender]);
     }
+    const pair = spawnJson(process.execPath, [...tsx, '--child', 'pair', kind, String(n)]) as unknown as { engineMs: number; loopMs: number };
+    // Times from the interleaved pair run (same load for both); peak RSS from the solo runs.
+    results.engine![kind]!.ms = pair.engineMs;
+    results.loop![kind]!.ms = pair.loopMs;
     if (withBeam && kind !== 'sessions') {
       results.beam![kind] = spawnJson(process.execPath, [beamScript, kind, String(n), String(KEYS)]);
     }
@@ -231,7 +264,8 @@ function main(): void {
   };
   lines.push(
     '',
-    'engine = runBatch (public API, the backfill path); stream = processBundle in bundles of 500 with a moving watermark (not in the ratios);',
+    'engine = runBatch (public API, the backfill path); engine and loop ms are medians of 5 interleaved runs in one process;',
+    'stream = processBundle in bundles of 500 with a moving watermark, one run (not in the ratios); beam = one run;',
     'ratios = engine throughput / other throughput (targets: ≥ 0.5 vs loop, ≥ 5 vs Beam)',
   );
   process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(summary)}\n`);

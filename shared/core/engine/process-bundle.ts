@@ -55,6 +55,8 @@ interface KeyGroups<A> {
   /** Cache: the ordinal of the last element's latest window and its group(s). */
   lastOrd: number;
   lastGroups: Group<A>[] | null;
+  /** Cache for one-window-per-element assigners: the last element's group. */
+  last: Group<A> | null;
 }
 
 const TIMING_CODE: Record<PaneTiming, number> = { EARLY: 1, ON_TIME: 2, LATE: 3 };
@@ -164,13 +166,44 @@ class BundleRun<I, A, O> {
     // Windows per element when size is a multiple of period; otherwise the general path below.
     const perElement = sizeMs % periodMs === 0 ? sizeMs / periodMs : 0;
 
-    for (let i = 0; i < elements.length; i++) {
+    // Fast path: one window per element (fixed, global) and no closed windows to check.
+    const single = perElement === 1 && (closed === null || closed.size === 0);
+    for (let i = 0; single && i < elements.length; i++) {
       const el = elements[i] as Element<I>;
       const t = el.timestamp;
       if (!isValidTimestamp(t)) throw invalidTimestamp(el, i);
       let kg = groups.get(el.key);
       if (kg === undefined) {
-        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null };
+        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null };
+        groups.set(el.key, kg);
+      }
+      const start = isGlobal ? MIN_TIMESTAMP : t - floorMod(t - offsetMs, sizeMs);
+      let g = kg.last;
+      if (g === null || g.start !== start) {
+        const ord = isGlobal ? 0 : (start - offsetMs) / sizeMs;
+        g = kg.byOrd.get(ord) ?? null;
+        if (g === null) {
+          g = { start, end: isGlobal ? END_OF_TIME : start + sizeMs, acc: fn.createAccumulator(), n: 0 };
+          kg.byOrd.set(ord, g);
+          kg.list.push(g);
+        }
+        kg.last = g;
+      }
+      if (Math.min(g.end + lateness, END_OF_TIME) <= W) {
+        this.pushLate(el, g.start, g.end, 'expired');
+        continue;
+      }
+      g.acc = fn.addInput(g.acc, el);
+      g.n++;
+    }
+
+    for (let i = 0; !single && i < elements.length; i++) {
+      const el = elements[i] as Element<I>;
+      const t = el.timestamp;
+      if (!isValidTimestamp(t)) throw invalidTimestamp(el, i);
+      let kg = groups.get(el.key);
+      if (kg === undefined) {
+        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null };
         groups.set(el.key, kg);
       }
       const lastStart = isGlobal ? MIN_TIMESTAMP : t - floorMod(t - offsetMs, periodMs);
@@ -276,7 +309,7 @@ class BundleRun<I, A, O> {
       }
       let kg = perKey.get(el.key);
       if (kg === undefined) {
-        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null };
+        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null };
         perKey.set(el.key, kg);
       }
       const ord = (t - floorMod(t, gap)) / gap;
