@@ -631,3 +631,11 @@ function invalidTimestamp(el: Element<unknown>, i: number): RangeError {
     `element ${i} (key ${JSON.stringify(el.key)}): timestamp must be a whole number of epoch ms in [MIN_TIMESTAMP, END_OF_TIME); got ${String(el.timestamp)}`,
   );
 }
+
+/**
+ * Whether a partition with these timers needs an advance call at `watermark` / `processingTime`
+ * (for the tick, which reads `state.timers` from partition summaries).
+ */
+export function timersDue(timers: PartitionTimers, watermark: number, processingTime: number): boolean {
+  return (timers.eventTime !== null && clampTime(watermark) >= timers.eventTime) || (timers.processingTime !== null && processingTime >= timers.processingTime);
+}

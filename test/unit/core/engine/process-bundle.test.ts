@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileAggregation, initialPartitionState, processBundle, runBatch, type Element } from '../../../../shared/core/engine';
+import { compileAggregation, initialPartitionState, processBundle, runBatch, timersDue, type Element } from '../../../../shared/core/engine';
 import { END_OF_TIME, MIN_TIMESTAMP } from '../../../../shared/core/time';
 import { base, Harness, listFn } from './harness';
 
@@ -76,6 +76,17 @@ describe('processBundle over a partition with many keys', () => {
     const r = h.advance({ watermark: 10, processingTime: 5 });
     expect(r.panes).toEqual([]);
     expect({ ...h.state, watermark: 0, processingTime: 0 }).toEqual({ ...before, watermark: 0, processingTime: 0 });
+  });
+});
+
+describe('timersDue', () => {
+  it('is true once either clock reaches its timer', () => {
+    const timers = { eventTime: 100, processingTime: 5_000 };
+    expect(timersDue(timers, 99, 4_999)).toBe(false);
+    expect(timersDue(timers, 100, 0)).toBe(true);
+    expect(timersDue(timers, 0, 5_000)).toBe(true);
+    expect(timersDue({ eventTime: null, processingTime: null }, Number.POSITIVE_INFINITY, 1e15)).toBe(false);
+    expect(timersDue({ eventTime: END_OF_TIME, processingTime: null }, Number.POSITIVE_INFINITY, 0)).toBe(true);
   });
 });
 
