@@ -45,6 +45,12 @@ interface Group<A> {
   end: number;
   acc: A;
   n: number;
+  /**
+   * The open window this group adds to in place, when the key already had it: the group then
+   * works directly on the window's accumulator (no extra accumulator, no merge) — what makes
+   * sparse streaming bundles (about one element per window) cheap.
+   */
+  w?: WindowState<A> | null;
 }
 
 /** Pre-combine groups of one key, by window ordinal. */
@@ -57,6 +63,9 @@ interface KeyGroups<A> {
   lastGroups: Group<A>[] | null;
   /** Cache for one-window-per-element assigners: the last element's group. */
   last: Group<A> | null;
+  /** The key's state before this bundle (aligned windows only), and its windows by start when many. */
+  ks?: KeyState<A> | null;
+  byStart?: Map<number, WindowState<A>> | null;
 }
 
 const TIMING_CODE: Record<PaneTiming, number> = { EARLY: 1, ON_TIME: 2, LATE: 3 };
@@ -174,7 +183,7 @@ class BundleRun<I, A, O> {
       if (!isValidTimestamp(t)) throw invalidTimestamp(el, i);
       let kg = groups.get(el.key);
       if (kg === undefined) {
-        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null };
+        kg = this.keyGroups(el.key);
         groups.set(el.key, kg);
       }
       const start = isGlobal ? MIN_TIMESTAMP : t - floorMod(t - offsetMs, sizeMs);
@@ -183,7 +192,7 @@ class BundleRun<I, A, O> {
         const ord = isGlobal ? 0 : (start - offsetMs) / sizeMs;
         g = kg.byOrd.get(ord) ?? null;
         if (g === null) {
-          g = { start, end: isGlobal ? END_OF_TIME : start + sizeMs, acc: fn.createAccumulator(), n: 0 };
+          g = this.openGroup(kg, start, isGlobal ? END_OF_TIME : start + sizeMs);
           kg.byOrd.set(ord, g);
           kg.list.push(g);
         }
@@ -203,7 +212,7 @@ class BundleRun<I, A, O> {
       if (!isValidTimestamp(t)) throw invalidTimestamp(el, i);
       let kg = groups.get(el.key);
       if (kg === undefined) {
-        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null };
+        kg = this.keyGroups(el.key);
         groups.set(el.key, kg);
       }
       const lastStart = isGlobal ? MIN_TIMESTAMP : t - floorMod(t - offsetMs, periodMs);
@@ -216,7 +225,7 @@ class BundleRun<I, A, O> {
         for (let start = lastStart, o = ord; start > t - sizeMs; start -= periodMs, o--) {
           let g = kg.byOrd.get(o);
           if (g === undefined) {
-            g = { start, end: isGlobal ? END_OF_TIME : start + sizeMs, acc: fn.createAccumulator(), n: 0 };
+            g = this.openGroup(kg, start, isGlobal ? END_OF_TIME : start + sizeMs);
             kg.byOrd.set(o, g);
             kg.list.push(g);
           }
@@ -255,26 +264,44 @@ class BundleRun<I, A, O> {
         this.state.keys.push(ks);
       }
       const existing = ks.windows.length;
-      const byStart = existing > 8 ? new Map(ks.windows.map((w) => [w.s, w])) : null;
       let appended = false;
       for (const g of kg.list) {
-        if (g.n === 0) continue; // every element of the group was late
-        let w: WindowState<A> | undefined;
-        if (byStart !== null) w = byStart.get(g.start);
-        else for (let j = 0; j < existing; j++) if ((ks.windows[j] as WindowState<A>).s === g.start) w = ks.windows[j];
-        if (w === undefined) {
+        if (g.n === 0) continue; // every element of the group was late (or its window closed)
+        let w = g.w;
+        if (w) {
+          // The group accumulated into the open window in place.
+          w.a = g.acc;
+          w.c += g.n;
+          w.p += g.n;
+        } else {
+          // openGroup found no open window with this start: the window is new.
           w = this.newWindow(g.start, g.end, g.acc, g.n);
           ks.windows.push(w);
           appended = true;
-        } else {
-          w.a = w.a === null ? g.acc : fn.mergeAccumulators([w.a, g.acc]);
-          w.c += g.n;
-          w.p += g.n;
         }
         this.onElements(ks.key, w, g.n);
       }
       if (appended && existing > 0) ks.windows.sort((a, b) => a.s - b.s);
     }
+  }
+
+  /** Pre-combine groups for a key, remembering the key's existing windows (aligned windows). */
+  private keyGroups(key: string): KeyGroups<A> {
+    const ks = this.index.get(key) ?? null;
+    const byStart = ks !== null && ks.windows.length > 8 ? new Map(ks.windows.map((w) => [w.s, w])) : null;
+    return { key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null, ks, byStart };
+  }
+
+  /** A new group; if the key already has this (open) window, the group accumulates into it in place. */
+  private openGroup(kg: KeyGroups<A>, start: number, end: number): Group<A> {
+    let w: WindowState<A> | undefined;
+    const ks = kg.ks;
+    if (ks !== null && ks !== undefined) {
+      if (kg.byStart) w = kg.byStart.get(start);
+      else for (const x of ks.windows) if (x.s === start) w = x;
+    }
+    if (w !== undefined && w.x !== 1) return { start, end, acc: w.a === null ? this.fn.createAccumulator() : w.a, n: 0, w };
+    return { start, end, acc: this.fn.createAccumulator(), n: 0, w: null };
   }
 
   /** Closed windows (trigger finished) as `key\0start` ids; empty for most partitions. */
