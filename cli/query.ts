@@ -57,7 +57,8 @@ export function cellText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (Buffer.isBuffer(v)) return v.toString('base64');
-  return JSON.stringify(plain(v));
+  const p = plain(v);
+  return typeof p === 'object' && p !== null ? JSON.stringify(p) : cellText(p);
 }
 
 function plain(v: unknown): unknown {
