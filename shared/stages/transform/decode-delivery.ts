@@ -50,6 +50,16 @@ const SPLITTABLE = new Set<string>([
 /** Depth a payload may reach before even the split path refuses it (bounds JSON.parse and the scan). */
 const SPLIT_MAX_DEPTH = 4096;
 
+/** A minimal valid envelope, to validate a bundle header on its own. */
+const STAND_IN_ENVELOPE: Envelope = {
+  eventId: 'x',
+  eventTime: 0,
+  pipeline: 'xxx',
+  source: { messageId: 'x', publishTime: 0, attributes: {}, format: 'json' },
+  record: {},
+  ingestTime: 0,
+};
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Path of the first string (value or key) that is not well-formed UTF-16, or undefined. */
@@ -125,8 +135,12 @@ function split(data: Uint8Array, limits: InputLimits, fastError: DecodeError): D
   } catch (err) {
     return { ok: false, error: err instanceof DecodeError ? err : fastError };
   }
-  if (header.v !== WIRE_VERSION || typeof header.pipeline !== 'string') return { ok: false, error: fastError };
-  const pipeline = header.pipeline;
+  // Check the header alone (with a stand-in envelope): a broken header fails the whole delivery.
+  if (!validateEventBundle({ ...header, envelopes: [STAND_IN_ENVELOPE] })) {
+    const v = describeAjvError(primaryError(validateEventBundle.errors ?? []));
+    return { ok: false, error: new DecodeError('invalid_event_bundle', `${v.path || 'bundle'}: ${v.rule}`) };
+  }
+  const pipeline = header.pipeline as string;
   const envelopes: { index: number; envelope: Envelope }[] = [];
   const rejected: RejectedEnvelope[] = [];
   list.forEach((item: unknown, index) => {
@@ -153,9 +167,5 @@ function split(data: Uint8Array, limits: InputLimits, fastError: DecodeError): D
     if (bad) rejected.push(bad);
     else envelopes.push({ index, envelope });
   });
-  // A header that only failed because of an envelope is fine; check it now with a valid envelope, if any.
-  if (envelopes.length > 0 && !validateEventBundle({ ...header, envelopes: [envelopes[0]!.envelope] })) {
-    return { ok: false, error: fastError };
-  }
   return { ok: true, pipeline, envelopes, rejected };
 }

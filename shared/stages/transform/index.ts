@@ -18,10 +18,11 @@ export {
   initialRegistryState,
   jsonTypeOf,
   MAX_TRACKED_FIELDS,
+  OUTBOX_CLAIM_MS,
   SchemaRegistry,
   shapeOf,
 } from './schema-drift';
-export type { DriftChange, DriftKind, KnownField, ObservedChange, RegistryState, SchemaRegistryOptions } from './schema-drift';
+export type { DriftChange, DriftKind, KnownField, ObservedChange, PendingDriftRow, RegistryState, SchemaRegistryOptions } from './schema-drift';
 export { CloudSideInputLoader, parseSideInput } from './side-input-loaders';
 export type { QueryRunner, SideInputLoaderOptions } from './side-input-loaders';
 export { FakeSideInputLoader, indexerFor, SideInputCache } from './side-inputs';

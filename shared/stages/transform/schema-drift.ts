@@ -9,8 +9,10 @@
  * records with it in memory, so steady traffic costs nothing; only a shape the copy has not seen
  * runs a transaction, which applies just the changes the document does not already hold — so
  * concurrent instances that see the same change record it once. The BigQuery row goes through the
- * outbox (committed with the change, inserted with `insertId` = change id, then cleared), so a
- * crash between the two never loses the row.
+ * outbox: committed with the change and claimed by the instance that recorded it, inserted with
+ * `insertId` = change id, then cleared. A row whose insert failed (or whose instance died) stays;
+ * once its claim expires, the next instance to look (on its next delivery, or at cold start)
+ * claims and inserts it — so the row is never lost, and two instances never insert it at once.
  */
 import { sha256Hex } from '../../core/hash';
 import type { JsonSchema, RecordSchema } from '../../pipeline';
@@ -148,7 +150,12 @@ export function applyChanges(state: RegistryState, changes: readonly DriftChange
 export interface PendingDriftRow {
   id: string;
   json: Record<string, unknown>;
+  /** Epoch ms until which one instance holds the row to insert it; afterwards any instance may take it over. */
+  claimedUntil: number;
 }
+
+/** How long an instance holds an outbox row it is inserting before others may take it over. */
+export const OUTBOX_CLAIM_MS = 30_000;
 
 export interface SchemaRegistryOptions {
   pipeline: string;
@@ -174,6 +181,9 @@ export class SchemaRegistry {
   private readonly table: string;
   /** Change ids this instance has recorded or found recorded: never sent to Firestore again. */
   private readonly seen = new Set<string>();
+  private loaded: Promise<void> | undefined;
+  /** When set, outbox rows were left pending (by us or another instance): retry from this time on. */
+  private retryOutboxAt: number | undefined;
 
   constructor(private readonly options: SchemaRegistryOptions) {
     this.state = initialRegistryState(options.schema);
@@ -190,6 +200,31 @@ export class SchemaRegistry {
     return this.state.version;
   }
 
+  /**
+   * Loads the registry document once per instance (one read per cold start), so known changes are
+   * not re-sent and rows a crashed instance left in the outbox get inserted. Retried on failure.
+   */
+  ready(nowMs: number): Promise<void> {
+    this.loaded ??= this.options.store.getAll([this.options.documentPath]).then(
+      ([doc]) => {
+        if (!doc) return;
+        this.adopt(stateOf(doc));
+        const pending = pendingOf(doc);
+        if (pending.length > 0) this.retryOutboxAt = Math.max(nowMs, Math.min(...pending.map((p) => p.claimedUntil)));
+      },
+      (err: unknown) => {
+        this.loaded = undefined;
+        throw err;
+      },
+    );
+    return this.loaded;
+  }
+
+  /** Whether outbox rows are waiting for this instance to (re)try them. */
+  outboxDue(nowMs: number): boolean {
+    return this.retryOutboxAt !== undefined && nowMs >= this.retryOutboxAt;
+  }
+
   /** Changes of one record vs this instance's copy of the registry (no I/O). */
   diff(record: Record<string, unknown>): DriftChange[] {
     const full = this.known.size >= MAX_TRACKED_FIELDS;
@@ -197,46 +232,59 @@ export class SchemaRegistry {
   }
 
   /**
-   * Records changes (deduplicated by id) in Firestore and `schema_drift`, once across instances.
-   * Resolves when both are durable; returns the changes this call was first to record.
+   * Records changes (deduplicated by id) in Firestore and `schema_drift`, once across instances, and
+   * inserts outbox rows whose claim has expired. Resolves when what this call claimed is durable in
+   * both; returns the changes this call was first to record. Call with no changes to retry the outbox.
    */
   async record(changes: readonly ObservedChange[], nowMs: number): Promise<ObservedChange[]> {
     const unique = new Map<string, ObservedChange>();
     for (const c of changes) if (!unique.has(changeIdOf(c))) unique.set(changeIdOf(c), c);
-    if (unique.size === 0) return [];
     const path = this.options.documentPath;
-    const { state, pending, applied } = await this.options.store.transaction(async (tx) => {
+    const claimUntil = nowMs + OUTBOX_CLAIM_MS;
+    const { state, claimed, heldByOthers, applied } = await this.options.store.transaction(async (tx) => {
       const [doc] = await tx.getAll([path]);
       const current = doc ? stateOf(doc) : initialRegistryState(this.options.schema);
-      const outbox = doc ? pendingOf(doc) : [];
       const result = applyChanges(current, [...unique.values()]);
-      if (result.applied.length === 0 && doc) return { state: current, pending: outbox, applied: [] as ObservedChange[] };
       const firsts = result.applied.map((c) => unique.get(changeIdOf(c))!);
-      const rows = firsts.map((c) => ({ id: changeIdOf(c), json: this.rowOf(c, result.state.version, nowMs) }));
-      const nextOutbox = [...outbox, ...rows];
-      tx.set(path, { version: result.state.version, fields: result.state.fields, pending: nextOutbox, updatedAt: nowMs });
-      return { state: result.state, pending: nextOutbox, applied: firsts };
+      const mineIds = new Set<string>();
+      const outbox = (doc ? pendingOf(doc) : []).map((p) => {
+        if (p.claimedUntil > nowMs) return p;
+        mineIds.add(p.id);
+        return { ...p, claimedUntil: claimUntil };
+      });
+      const fresh = firsts.map((c) => ({ id: changeIdOf(c), json: this.rowOf(c, result.state.version, nowMs), claimedUntil: claimUntil }));
+      for (const f of fresh) mineIds.add(f.id);
+      const next = [...outbox, ...fresh];
+      const mine = next.filter((p) => mineIds.has(p.id));
+      const others = next.filter((p) => !mineIds.has(p.id));
+      if (doc && mine.length === 0) return { state: current, claimed: mine, heldByOthers: others, applied: firsts };
+      tx.set(path, { version: result.state.version, fields: result.state.fields, pending: next, updatedAt: nowMs });
+      return { state: result.state, claimed: mine, heldByOthers: others, applied: firsts };
     });
-    await this.flushOutbox(pending);
     this.adopt(state);
+    // Whatever is claimed now is retried after the claim, should this insert fail or others' stall.
+    const waits = [...claimed, ...heldByOthers].map((p) => p.claimedUntil);
+    this.retryOutboxAt = waits.length > 0 ? Math.min(...waits) : undefined;
+    await this.flushOutbox(claimed);
+    const left = heldByOthers.map((p) => p.claimedUntil);
+    this.retryOutboxAt = left.length > 0 ? Math.min(...left) : undefined;
     for (const id of unique.keys()) this.seen.add(id);
     return applied;
   }
 
-  /** Inserts outbox rows (ours and any a crashed instance left) and clears them from the document. */
-  private async flushOutbox(pending: readonly PendingDriftRow[]): Promise<void> {
-    if (pending.length === 0) return;
+  /** Inserts claimed outbox rows and clears them from the document. */
+  private async flushOutbox(claimed: readonly PendingDriftRow[]): Promise<void> {
+    if (claimed.length === 0) return;
     await this.options.sink.insert(
       this.table,
-      pending.map((p) => ({ insertId: p.id, json: p.json })),
+      claimed.map((p) => ({ insertId: p.id, json: p.json })),
     );
-    const done = new Set(pending.map((p) => p.id));
+    const done = new Set(claimed.map((p) => p.id));
     const path = this.options.documentPath;
     await this.options.store.transaction(async (tx) => {
       const [doc] = await tx.getAll([path]);
       if (!doc) return;
-      const left = pendingOf(doc).filter((p) => !done.has(p.id));
-      tx.set(path, { ...doc, pending: left });
+      tx.set(path, { ...doc, pending: pendingOf(doc).filter((p) => !done.has(p.id)) });
     });
   }
 
@@ -267,5 +315,6 @@ function stateOf(doc: Doc): RegistryState {
 }
 
 function pendingOf(doc: Doc): PendingDriftRow[] {
-  return Array.isArray(doc.pending) ? (doc.pending as PendingDriftRow[]) : [];
+  if (!Array.isArray(doc.pending)) return [];
+  return (doc.pending as PendingDriftRow[]).map((p) => ({ ...p, claimedUntil: typeof p.claimedUntil === 'number' ? p.claimedUntil : 0 }));
 }

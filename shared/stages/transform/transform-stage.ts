@@ -236,6 +236,7 @@ export class TransformStage {
       outcome.envelopes = decoded.envelopes.length + decoded.rejected.length;
       for (const r of decoded.rejected) dead(r.reason, r.message, r.raw, r.attributes ?? delivery.attributes, r.eventId);
       const tables = decoded.envelopes.length > 0 && !this.enricher.isEmpty ? await this.enricher.tables() : new Map<string, SideTable>();
+      if (decoded.envelopes.length > 0) await this.registry.ready(now);
       const drift: ObservedChange[] = [];
       for (const { envelope } of decoded.envelopes) {
         let result: RecordResult;
@@ -252,7 +253,7 @@ export class TransformStage {
           outcome.keyedRecords += result.keyed.length;
         }
       }
-      if (drift.length > 0) {
+      if (drift.length > 0 || this.registry.outboxDue(now)) {
         this.stats.driftTransactions++;
         outcome.driftRecorded = await this.registry.record(drift, now);
         for (const c of outcome.driftRecorded) {
