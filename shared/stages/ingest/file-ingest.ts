@@ -214,24 +214,30 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
     source: definition.source,
     ...(deps.limits ? { limits: deps.limits } : {}),
   });
-  let index = 0;
-  for await (const r of records) {
-    result.recordsIn++;
-    const out = 'error' in r ? { reason: r.error.reason, message: r.error.message, raw: r.raw } : envelopeOf(r.value, r.raw, r.format, origin, envelopeOptions, index);
-    index++;
-    if (isRejected(out)) {
-      rejected.push(out);
-      continue;
+  try {
+    let index = 0;
+    for await (const r of records) {
+      result.recordsIn++;
+      const out = 'error' in r ? { reason: r.error.reason, message: r.error.message, raw: r.raw } : envelopeOf(r.value, r.raw, r.format, origin, envelopeOptions, index);
+      index++;
+      if (isRejected(out)) {
+        rejected.push(out);
+        continue;
+      }
+      let added = builder.add(out);
+      if (!added.added) {
+        await emitChunk();
+        added = builder.add(out);
+      }
+      if (!added.added) throw new Error(`envelope ${out.eventId} does not fit an empty bundle`);
+      envelopes.push(out);
     }
-    let added = builder.add(out);
-    if (!added.added) {
-      await emitChunk();
-      added = builder.add(out);
-    }
-    if (!added.added) throw new Error(`envelope ${out.eventId} does not fit an empty bundle`);
-    envelopes.push(out);
+    if (!builder.isEmpty || rejected.length > 0) await emitChunk();
+  } catch (err) {
+    // Release the claim so the redelivery resumes at once (a crash instead leaves it to expire after leaseMs).
+    await recordProgress(deps, path, owner, (p) => ({ ...p, leaseUntil: 0 })).catch(() => undefined);
+    throw err;
   }
-  if (!builder.isEmpty || rejected.length > 0) await emitChunk();
   await recordProgress(deps, path, owner, (p) => ({ ...p, done: true, leaseUntil: 0 }));
   deps.logger.log('INFO', 'ingest finished a file', {
     bucket: n.bucket,
