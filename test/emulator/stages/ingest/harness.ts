@@ -28,6 +28,8 @@ export interface IngestStack {
   deadletter: DeadLetterHandler;
   /** EventBundles received on the events topic (what transform would get). */
   bundles: ReceivedBundle[];
+  /** When each simulated failure happened (epoch ms). */
+  failures: number[];
   envelopes(): Envelope[];
   publishRaw(data: string | Buffer, attributes?: Record<string, string>): Promise<string>;
   deadLetterRows(): Promise<Array<{ stage: string; reason: string; payload: string; event_id: string | null }>>;
@@ -42,6 +44,13 @@ export interface IngestStackOptions {
   bundleMaxBytes?: number;
   /** Make the first files-topic delivery fail after ingesting (a lost ack): Pub/Sub redelivers the very same notification. */
   failFirstFileAck?: boolean;
+  /** Raw deliveries with this attribute set to `always` fail every time (a transient failure that never clears). */
+  failAttribute?: string;
+  /**
+   * Bootstrap the raw subscription with 5 delivery attempts and a 0–1 s backoff instead of the
+   * topology's 10 attempts and 10–600 s (the emulator honours backoff: ten attempts take minutes).
+   */
+  fastDeadLettering?: boolean;
 }
 
 export async function startIngestStack(tag: string, options: IngestStackOptions = {}): Promise<IngestStack> {
@@ -71,10 +80,16 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
     logger: createLogger({ pipeline: pipeline.name, stage: 'deadletter' }, quiet),
   });
   let failFileAck = options.failFirstFileAck ?? false;
+  const failures: number[] = [];
   const names = { ingest: `ingest-${prefix}`, deadletter: `deadletter-${prefix}` };
   const served: ServedFunctions = await serveFunctions({
     [names.ingest]: {
       cloudEvent: async (event) => {
+        const attrs = (event.data as { message?: { attributes?: Record<string, string> } } | undefined)?.message?.attributes ?? {};
+        if (options.failAttribute && attrs[options.failAttribute] === 'always') {
+          failures.push(Date.now());
+          throw new Error('simulated transient failure that never clears');
+        }
         const r = await ingest(event as PushEvent);
         if (failFileAck && r.path === 'file' && r.outcome === 'done') {
           failFileAck = false;
@@ -88,7 +103,17 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
       },
     },
   });
-  await bootstrapTopology(topology, clients, {
+  const created: Topology = options.fastDeadLettering
+    ? {
+        ...topology,
+        subscriptions: topology.subscriptions.map((sub) =>
+          sub.topic === 'raw' && sub.deadLetterPolicy
+            ? { ...sub, retryPolicy: { minimumBackoffSeconds: 0, maximumBackoffSeconds: 1 }, deadLetterPolicy: { ...sub.deadLetterPolicy, maxDeliveryAttempts: 5 } }
+            : sub,
+        ),
+      }
+    : topology;
+  await bootstrapTopology(created, clients, {
     pushBaseUrl: (stage) => (stage === 'ingest' ? served.urlOf(names.ingest) : stage === 'deadletter' ? served.urlOf(names.deadletter) : undefined),
     unserved: 'pull',
     admin: stackAdmin(),
@@ -108,6 +133,7 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
     ingest,
     deadletter,
     bundles,
+    failures,
     envelopes: () => bundles.flatMap((b) => b.envelopes),
     publishRaw: (data, attributes = {}) => raw.publishMessage({ data: Buffer.from(data), attributes }),
     deadLetterRows: async () => {
