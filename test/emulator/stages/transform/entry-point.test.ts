@@ -19,7 +19,7 @@ beforeAll(async () => {
   const [exists] = await bucket.exists();
   if (!exists) await clients.storage.createBucket('sluice-reference-data').catch(() => undefined);
   await bucket.file('iot/devices.ndjson').save('{"device_id":"dev-a1","site":"hq","model":"T1000","floor":3}\n{"device_id":"dev-b2","site":"lab","model":"T2000","floor":1}\n');
-  stack = await startDevStack({ pipeline: 'iot-sensors', prefix, tickIntervalMs: 0, stages: ['transform'], onLine: (_s, line) => logs.push(line) });
+  stack = await startDevStack({ pipeline: 'iot-sensors', prefix, tickIntervalMs: 0, stages: ['transform', 'deadletter'], onLine: (_s, line) => logs.push(line) });
 });
 
 afterAll(async () => {
@@ -28,7 +28,10 @@ afterAll(async () => {
 
 describe('functions/transform/index.ts in the dev stack', () => {
   it('serves the transform entry point for iot-sensors end to end', async () => {
-    expect(stack.served.map((s) => [s.stage, s.module])).toEqual([['transform', 'functions/transform/index.ts']]);
+    expect(stack.served.map((s) => [s.stage, s.module]).sort()).toEqual([
+      ['deadletter', 'functions/deadletter/index.ts'],
+      ['transform', 'functions/transform/index.ts'],
+    ]);
     const now = Date.now();
     const env = (id: string, device: string, temp: number): Envelope => ({
       eventId: id,
@@ -56,5 +59,13 @@ describe('functions/transform/index.ts in the dev stack', () => {
     ]);
     const dead = await waitFor('a dead_letter metric line', () => logs.find((l) => l.includes('"sluiceMetric":"dead_letter"')));
     expect(JSON.parse(dead)).toMatchObject({ reason: 'expectation:temperature_plausible', eventId: `${prefix}-3`, stage: 'transform', pipeline: 'iot-sensors' });
+    // The deadletter stage writes it to BigQuery dead_letter, with the rule and the envelope as payload.
+    const dlq = `\`${stack.topology.project}.${stack.topology.dataset.id}.dead_letter\``;
+    const [deadRow] = await waitFor('the dead_letter row', async () => {
+      const [r] = await clients.bigquery.query({ query: `SELECT stage, reason, event_id, payload, payload_encoding FROM ${dlq}` });
+      return r.length >= 1 ? r : undefined;
+    });
+    expect(deadRow).toMatchObject({ stage: 'transform', reason: 'expectation:temperature_plausible', event_id: `${prefix}-3`, payload_encoding: 'text' });
+    expect(JSON.parse(String(deadRow.payload)).record.temperature_c).toBe(400);
   });
 });
