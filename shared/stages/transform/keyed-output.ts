@@ -88,22 +88,43 @@ export class KeyedPublisher {
     return out;
   }
 
-  /** Publishes `records`; resolves once every bundle is accepted by Pub/Sub. */
-  async publish(records: readonly PartitionedRecord[]): Promise<KeyedPublishResult> {
-    const perKey = this.bundle(records);
-    const result: KeyedPublishResult = { bundles: 0, records: records.length, bytes: 0 };
+  /**
+   * Publishes `records`; resolves once every bundle is accepted by Pub/Sub. With `gate`, each touched
+   * partition's turn is taken now (so flushes keep their order per partition) but its bundles are
+   * built and published only once the gate resolves — to the event ids to leave out (e.g. rows the
+   * warehouse refused). A rejected gate rejects the call and publishes nothing.
+   */
+  async publish(records: readonly PartitionedRecord[], gate?: Promise<ReadonlySet<string>>): Promise<KeyedPublishResult> {
+    const byKey = new Map<string, PartitionedRecord[]>();
+    for (const r of records) {
+      const k = `${r.aggregation}/${r.partition}`;
+      const list = byKey.get(k);
+      if (list) list.push(r);
+      else byKey.set(k, [r]);
+    }
+    const result: KeyedPublishResult = { bundles: 0, records: 0, bytes: 0 };
     const runs: Promise<unknown>[] = [];
-    for (const [key, messages] of perKey) {
-      result.bundles += messages.length;
-      for (const m of messages) result.bytes += m.data.length;
+    for (const [key, list] of byKey) {
       const previous = this.tails.get(key) ?? Promise.resolve();
-      const run = previous.catch(() => undefined).then(async () => {
-        for (const m of messages) await this.options.publisher.publish(this.options.topic, [m]);
-      });
+      const run = previous
+        .catch(() => undefined)
+        .then(() => gate)
+        .then(async (excluded) => {
+          const kept = excluded && excluded.size > 0 ? list.filter((r) => !excluded.has(r.record.eventId)) : list;
+          const messages = this.bundle(kept).get(key) ?? [];
+          for (const m of messages) {
+            await this.options.publisher.publish(this.options.topic, [m]);
+            result.bundles++;
+            result.bytes += m.data.length;
+          }
+          result.records += kept.length;
+        });
       this.tails.set(key, run);
-      void run.finally(() => {
-        if (this.tails.get(key) === run) this.tails.delete(key);
-      }).catch(() => undefined);
+      void run
+        .finally(() => {
+          if (this.tails.get(key) === run) this.tails.delete(key);
+        })
+        .catch(() => undefined);
       runs.push(run);
     }
     await Promise.all(runs);

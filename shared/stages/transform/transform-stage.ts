@@ -383,7 +383,35 @@ export class TransformStage {
     this.stats.flushes++;
     const rows = works.flatMap((w) => w.rows);
     const deadLetters = works.flatMap((w) => w.deadLetters);
-    const rejected = new Set<number>();
+    // Keyed bundles take their partitions' turn now (flush order), and go out once the rows are in.
+    const inserted = this.insertRows(rows, deadLetters);
+    const [published] = await Promise.all([
+      this.keyed.publish(
+        rows.flatMap((r) => r.keyed),
+        inserted,
+      ),
+      inserted.then((): Promise<unknown> => {
+        if (deadLetters.length === 0) return Promise.resolve();
+        this.stats.deadLetterPublishes++;
+        return this.deps.publisher.publish(
+          this.deadLetterTopic,
+          deadLetters.map((d) => ({
+            data: Buffer.from(encodeDeadLetter(d), 'utf8'),
+            attributes: { 'sluice-kind': 'dead-letter', 'sluice-stage': d.stage, 'sluice-reason': d.reason },
+          })),
+        );
+      }),
+    ]);
+    this.stats.keyedBundles += published.bundles;
+    this.stats.keyedBytes += published.bytes;
+  }
+
+  /**
+   * Inserts the rows into `events`; resolves to the event ids the table refused (dead-lettered
+   * into `deadLetters`: they would never be accepted, so they are not retried).
+   */
+  private async insertRows(rows: readonly PendingRow[], deadLetters: DeadLetter[]): Promise<ReadonlySet<string>> {
+    const refused = new Set<string>();
     for (let start = 0; start < rows.length; start += this.insertMaxRows) {
       const chunk = rows.slice(start, start + this.insertMaxRows);
       this.stats.eventsInserts++;
@@ -391,40 +419,28 @@ export class TransformStage {
         await this.deps.sink.insert(this.eventsTable, chunk.map((r) => ({ insertId: r.eventId, json: r.json })));
       } catch (err) {
         if (!(err instanceof RowsRejectedError)) throw err;
-        // Rows the table refuses never will be accepted: dead-letter them, keep the rest.
         for (const r of err.rejected) {
           const row = chunk[r.index];
           if (!row) continue;
-          rejected.add(start + r.index);
-          const dl = deadLetterOf({
-            stage: Stage.TRANSFORM,
-            reason: 'rows_rejected',
-            message: `events rejected the row: ${r.reason}`,
-            raw: JSON.stringify(row.envelope),
-            attributes: row.envelope.source.attributes,
-            pipeline: this.pipeline.name,
-            eventId: row.eventId,
-            attempt: row.attempt,
-            at: this.deps.clock.now(),
-          });
-          deadLetters.push(dl);
+          refused.add(row.eventId);
+          deadLetters.push(
+            deadLetterOf({
+              stage: Stage.TRANSFORM,
+              reason: 'rows_rejected',
+              message: `events rejected the row: ${r.reason}`,
+              raw: JSON.stringify(row.envelope),
+              attributes: row.envelope.source.attributes,
+              pipeline: this.pipeline.name,
+              eventId: row.eventId,
+              attempt: row.attempt,
+              at: this.deps.clock.now(),
+            }),
+          );
           this.stats.deadLetterReasons.rows_rejected = (this.stats.deadLetterReasons.rows_rejected ?? 0) + 1;
           this.logger.metric(SLUICE_METRICS.DEAD_LETTER, { reason: 'rows_rejected', eventId: row.eventId });
         }
       }
     }
-    const keyed = rows.flatMap((r, i) => (rejected.has(i) ? [] : r.keyed));
-    const [published] = await Promise.all([
-      this.keyed.publish(keyed),
-      deadLetters.length > 0
-        ? this.deps.publisher.publish(
-            this.deadLetterTopic,
-            deadLetters.map((d) => ({ data: Buffer.from(encodeDeadLetter(d), 'utf8'), attributes: { 'sluice-kind': 'dead-letter', 'sluice-stage': d.stage, 'sluice-reason': d.reason } })),
-          )
-        : Promise.resolve([]),
-    ]);
-    if (deadLetters.length > 0) this.stats.deadLetterPublishes++;
-    this.stats.keyedBundles += published.bundles;
-    this.stats.keyedBytes += published.bytes;
+    return refused;
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fnv1a32 } from '../../../../shared/core/hash';
 import { decodeDeadLetter, decodeKeyedMessage, type KeyedBundle } from '../../../../shared/messages';
 import { definePipeline } from '../../../../shared/pipeline';
-import { FakeClock, FakePublisher, FakeSink, FakeStateStore } from '../../../../shared/ports';
+import { FakeClock, FakePublisher, FakeSink, FakeStateStore, RowsRejectedError, type Sink } from '../../../../shared/ports';
 import { topologyFor } from '../../../../shared/topology';
 import { FakeSideInputLoader, parseSideInput, type TransformDeps, TransformStage } from '../../../../shared/stages/transform';
 import {
@@ -20,6 +20,8 @@ import {
 } from './fixtures';
 
 const NOW = T0 + 60_000;
+const stageDeps = new WeakMap<TransformStage, TransformDeps>();
+const depsOf = (stage: TransformStage): TransformDeps => stageDeps.get(stage)!;
 
 function setup(overrides: Partial<TransformDeps> = {}) {
   const clock = new FakeClock(NOW);
@@ -48,6 +50,7 @@ function setup(overrides: Partial<TransformDeps> = {}) {
     ...overrides,
   };
   const stage = new TransformStage(deps);
+  stageDeps.set(stage, deps);
   return { stage, clock, sink, publisher, state, loader, lines };
 }
 
@@ -341,6 +344,45 @@ describe('TransformStage', () => {
     await untilWaiting(clock);
     clock.advance(100);
     await expect(d).resolves.toMatchObject({ rows: 1 });
+  });
+
+  it('rows the table refuses are dead-lettered (rows_rejected) and their keyed records are not published', async () => {
+    const { stage, sink, publisher } = setup();
+    sink.failNext(new RowsRejectedError('events', [{ index: 1, reason: 'invalid: no such field' }]));
+    const out = await stage.handle(
+      delivery(bundleOf([1, 2, 3].map((i) => envelopeOf(order(i, { sku: 'SKU-1' }) as unknown as Record<string, unknown>)))),
+    );
+    expect(out.rows).toBe(3);
+    const keyedIds = keyedBundles(publisher).flatMap((b) => b.bundle.records.map((r) => r.eventId));
+    expect([...new Set(keyedIds)].sort()).toEqual(['o-1', 'o-3']);
+    expect(deadLetters(publisher).map((d) => [d.eventId, d.reason])).toEqual([['o-2', 'rows_rejected']]);
+    expect(stage.stats.deadLetterReasons).toEqual({ rows_rejected: 1 });
+  });
+
+  it('keeps flush order per partition even when an earlier flush inserts more slowly', async () => {
+    const { stage, publisher } = setup();
+    const slow = new FakeSink();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const sink: Sink = {
+      insert: async (table, rows) => {
+        if (calls++ === 0) await held;
+        return slow.insert(table, rows);
+      },
+    };
+    const ordered = new TransformStage({ ...depsOf(stage), sink, publisher });
+    const first = ordered.handle(delivery(bundleOf([envelopeOf(order(1, { sku: 'SKU-1' }) as unknown as Record<string, unknown>)])));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = ordered.handle(delivery(bundleOf([envelopeOf(order(2, { sku: 'SKU-1', customer: 'cust-1' }) as unknown as Record<string, unknown>)])));
+    await new Promise((r) => setTimeout(r, 20));
+    // The second flush's rows are in, but its bundle for the shared partition waits for the first.
+    expect(slow.rows('events').map((r) => r.event_id)).toEqual(['o-2']);
+    expect(keyedBundles(publisher).filter((b) => b.bundle.aggregation === 'sku_minute')).toEqual([]);
+    release();
+    await Promise.all([first, second]);
+    const skuBundles = keyedBundles(publisher).filter((b) => b.bundle.aggregation === 'sku_minute');
+    expect(skuBundles.map((b) => b.bundle.records.map((r) => r.eventId))).toEqual([['o-1'], ['o-2']]);
   });
 
   it('a side input that cannot be loaded at first is transient: the delivery is redelivered', async () => {
