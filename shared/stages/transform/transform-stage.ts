@@ -268,7 +268,8 @@ export class TransformStage {
     }
     outcome.rows = work.rows.length;
 
-    await this.committer.add([work]);
+    // Nothing to make durable (every record filtered): no need to wait for a group.
+    if (work.rows.length > 0 || work.deadLetters.length > 0) await this.committer.add([work]);
 
     this.stats.envelopes += outcome.envelopes;
     this.stats.rows += outcome.rows;
