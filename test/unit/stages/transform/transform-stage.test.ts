@@ -211,6 +211,37 @@ describe('TransformStage', () => {
     expect(stage.stats.filtered).toBe(1);
   });
 
+  it('a miss under onMissing: deadLetter is enrichment_missing:<name>; a throwing filter is user_transform_error', async () => {
+    const def = ordersDefinition();
+    const strict = definePipeline<Order>({
+      ...def,
+      enrichment: def.enrichment!.map((e) => ({ ...e, onMissing: 'deadLetter' as const })),
+      filter: (r) => {
+        if (r.customer === 'cust-bad') throw new TypeError('cannot read x of undefined');
+        return true;
+      },
+    });
+    const { stage, publisher } = setup({ pipeline: strict, topology: topologyFor(strict, { project: 'sluice-test', region: 'europe-west1', env: 'local' }) });
+    const out = await stage.handle(
+      delivery(
+        bundleOf([
+          envelopeOf(order(1, { sku: 'SKU-9' }) as unknown as Record<string, unknown>),
+          envelopeOf(order(2, { sku: 'SKU-1', customer: 'cust-bad' }) as unknown as Record<string, unknown>),
+          envelopeOf(order(3, { sku: 'SKU-1' }) as unknown as Record<string, unknown>),
+        ]),
+      ),
+    );
+    expect(out.deadLettered).toEqual([
+      { eventId: 'o-1', reason: 'enrichment_missing:catalogue' },
+      { eventId: 'o-2', reason: 'user_transform_error' },
+    ]);
+    expect(deadLetters(publisher).map((d) => d.message)).toEqual([
+      expect.stringContaining('has no row in side input'),
+      expect.stringContaining('filter threw: cannot read x of undefined'),
+    ]);
+    expect(out.rows).toBe(1);
+  });
+
   it('a transform output that breaks the output schema is a user_transform_error', async () => {
     const broken = definePipeline<Order>({ ...ordersDefinition(), transform: (r) => ({ ...r, amount_eur: 'many' as unknown as number }) });
     const { stage } = setup({ pipeline: broken, topology: topologyFor(broken, { project: 'sluice-test', region: 'europe-west1', env: 'local' }) });
