@@ -125,6 +125,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const served: ServedStage[] = [];
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** Base URLs of the stages serving right now. */
+  const urls = new Map<FunctionStage, string>();
+  const rebootstrap = async (): Promise<void> => {
+    await bootstrapTopology(topology, clients, { pushBaseUrl: (stage) => urls.get(stage), admin: createEmulatorAdmin(env) }).catch((err: unknown) =>
+      say(`could not re-point subscriptions: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
 
   const stopChildren = async (): Promise<void> => {
     await Promise.all(children.map((c) => terminate(c)));
@@ -137,7 +144,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const stopEmulators = started && !options.keepStack;
     if (!stopEmulators && served.length > 0) {
       // Park deliveries in the subscriptions while nothing listens.
-      await bootstrapTopology(topology, clients, { admin: createEmulatorAdmin(env) }).catch((err: unknown) => say(`could not switch subscriptions to pull: ${String(err)}`));
+      urls.clear();
+      await rebootstrap();
     }
     await stopChildren();
     await Promise.allSettled([clients.pubsub.close(), clients.firestore.terminate()]);
@@ -166,6 +174,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       children.push(child);
       const url = await waitReady(child, stage, options.stageStartTimeoutMs ?? 90_000, (line, stream) => options.onLine?.(stage, line, stream));
       served.push({ stage, module, url, pid: child.pid! });
+      child.once('exit', (code, signal) => {
+        if (stopped) return;
+        say(`stage ${stage} exited (${signal ?? `code ${code}`}); parking its subscriptions as pull until the next \`npm run dev\``);
+        urls.delete(stage);
+        void rebootstrap();
+      });
     });
     const results = await Promise.allSettled(starting);
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
@@ -173,7 +187,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     served.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
     missing.sort((a, b) => stages.indexOf(a) - stages.indexOf(b));
 
-    const urls = new Map(served.map((s) => [s.stage, s.url]));
+    for (const s of served) urls.set(s.stage, s.url);
     const bootstrap = await bootstrapTopology(topology, clients, {
       pushBaseUrl: (stage) => urls.get(stage),
       admin: createEmulatorAdmin(env),
