@@ -251,7 +251,7 @@ export class TransformStage {
           // A bug or an unexpected value in pure per-record work: permanent for this record.
           result = { kind: 'dead', reason: 'internal_error', message: err instanceof Error ? err.message : String(err) };
         }
-        if (result.kind === 'dead') dead(result.reason, result.message, JSON.stringify(envelope), envelope.source.attributes, envelope.eventId);
+        if (result.kind === 'dead') dead(result.reason, result.message, this.redacted(envelope), envelope.source.attributes, envelope.eventId);
         else if (result.kind === 'filtered') outcome.filtered++;
         else {
           work.rows.push({ eventId: envelope.eventId, json: result.row, keyed: result.keyed, envelope, attempt: delivery.attempt });
@@ -294,6 +294,16 @@ export class TransformStage {
   /** Flushes whatever deliveries are waiting (shutdown, tests). */
   drain(): Promise<void> {
     return this.committer.drain();
+  }
+
+  /**
+   * The envelope as a dead letter's payload: the record with the definition's PII rules applied, so
+   * the dead-letter table never holds what `events` may not (the raw archive keeps the original).
+   * Envelopes the guards rejected are kept as received: they cannot be safely walked.
+   */
+  private redacted(envelope: Envelope): string {
+    if (this.pipeline.pii.length === 0) return JSON.stringify(envelope);
+    return JSON.stringify({ ...envelope, record: applyPii(envelope.record as Record<string, unknown>, this.pipeline.pii, this.deps.secret) });
   }
 
   private processRecord(envelope: Envelope, tables: ReadonlyMap<string, SideTable>, now: number, drift: ObservedChange[]): RecordResult {
@@ -429,7 +439,7 @@ export class TransformStage {
               stage: Stage.TRANSFORM,
               reason: 'rows_rejected',
               message: `events rejected the row: ${r.reason}`,
-              raw: JSON.stringify(row.envelope),
+              raw: this.redacted(row.envelope),
               attributes: row.envelope.source.attributes,
               pipeline: this.pipeline.name,
               eventId: row.eventId,

@@ -181,9 +181,13 @@ describe('TransformStage', () => {
     expect(counts.amount_range).toEqual({ passed: reached - 2, failed: 2 });
     expect(counts.fresh).toEqual({ passed: reached - 2, failed: 2 });
     expect(counts.qty_small).toEqual({ passed: reached - 1, failed: 1 });
-    // The dead letter carries the envelope as its payload.
+    // The dead letter carries the envelope as its payload, with PII handled as in events.
     const dl = deadLetters(publisher)[2]!;
-    expect(JSON.parse(dl.payload).record.amount).toBe(0);
+    const payload = JSON.parse(dl.payload) as { record: Record<string, unknown> };
+    expect(payload.record.amount).toBe(0);
+    expect(payload.record.email).toBe(createHmac('sha256', HMAC_KEY).update('user102@example.com').digest('hex'));
+    expect(payload.record.ip).toBe('203.0.113.0');
+    expect('ssn' in payload.record).toBe(false);
   });
 
   it('counts filtered records without dead-lettering them; a throwing user function is user_transform_error', async () => {
