@@ -112,6 +112,9 @@ export interface TransformStats {
  */
 export const DEFAULT_GROUP_DELAY_MS = { cloud: 1000, local: 100 } as const;
 
+/** `events` insert requests in flight per flush. */
+const INSERT_CONCURRENCY = 4;
+
 type RecordResult =
   | { kind: 'row'; row: Record<string, unknown>; keyed: PartitionedRecord[] }
   | { kind: 'filtered' }
@@ -423,35 +426,46 @@ export class TransformStage {
    */
   private async insertRows(rows: readonly PendingRow[], deadLetters: DeadLetter[]): Promise<ReadonlySet<string>> {
     const refused = new Set<string>();
-    for (let start = 0; start < rows.length; start += this.insertMaxRows) {
-      const chunk = rows.slice(start, start + this.insertMaxRows);
-      this.stats.eventsInserts++;
-      try {
-        await this.deps.sink.insert(this.eventsTable, chunk.map((r) => ({ insertId: r.eventId, json: r.json })));
-      } catch (err) {
-        if (!(err instanceof RowsRejectedError)) throw err;
-        for (const r of err.rejected) {
-          const row = chunk[r.index];
-          if (!row) continue;
-          refused.add(row.eventId);
-          deadLetters.push(
-            deadLetterOf({
-              stage: Stage.TRANSFORM,
-              reason: 'rows_rejected',
-              message: `events rejected the row: ${r.reason}`,
-              raw: this.redacted(row.envelope),
-              attributes: row.envelope.source.attributes,
-              pipeline: this.pipeline.name,
-              eventId: row.eventId,
-              attempt: row.attempt,
-              at: this.deps.clock.now(),
-            }),
-          );
-          this.stats.deadLetterReasons.rows_rejected = (this.stats.deadLetterReasons.rows_rejected ?? 0) + 1;
-          this.logger.metric(SLUICE_METRICS.DEAD_LETTER, { reason: 'rows_rejected', eventId: row.eventId });
+    const chunks: PendingRow[][] = [];
+    for (let start = 0; start < rows.length; start += this.insertMaxRows) chunks.push(rows.slice(start, start + this.insertMaxRows));
+    // Chunks go in parallel, a few at a time (insertAll latency, not bandwidth, bounds a flush).
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++]!;
+        this.stats.eventsInserts++;
+        try {
+          await this.deps.sink.insert(this.eventsTable, chunk.map((r) => ({ insertId: r.eventId, json: r.json })));
+        } catch (err) {
+          if (!(err instanceof RowsRejectedError)) throw err;
+          for (const r of err.rejected) {
+            const row = chunk[r.index];
+            if (row) this.refuse(row, r.reason, refused, deadLetters);
+          }
         }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(INSERT_CONCURRENCY, chunks.length) }, worker));
     return refused;
+  }
+
+  /** Dead-letters a row the table refused (it would never be accepted, so it is not retried). */
+  private refuse(row: PendingRow, reason: string, refused: Set<string>, deadLetters: DeadLetter[]): void {
+    refused.add(row.eventId);
+    deadLetters.push(
+      deadLetterOf({
+        stage: Stage.TRANSFORM,
+        reason: 'rows_rejected',
+        message: `events rejected the row: ${reason}`,
+        raw: this.redacted(row.envelope),
+        attributes: row.envelope.source.attributes,
+        pipeline: this.pipeline.name,
+        eventId: row.eventId,
+        attempt: row.attempt,
+        at: this.deps.clock.now(),
+      }),
+    );
+    this.stats.deadLetterReasons.rows_rejected = (this.stats.deadLetterReasons.rows_rejected ?? 0) + 1;
+    this.logger.metric(SLUICE_METRICS.DEAD_LETTER, { reason: 'rows_rejected', eventId: row.eventId });
   }
 }

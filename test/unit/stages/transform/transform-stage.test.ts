@@ -394,6 +394,25 @@ describe('TransformStage', () => {
     expect(stage.stats.deadLetterReasons).toEqual({ rows_rejected: 1 });
   });
 
+  it('inserts in chunks of insertMaxRows, mapping a refused row of a later chunk back to its record', async () => {
+    const sink = new FakeSink();
+    const calls: string[][] = [];
+    const chunked: Sink = {
+      insert: async (table, rows) => {
+        calls.push(rows.map((r) => r.insertId!));
+        // Like BigQuerySink: the acceptable rows are inserted, then the refused ones are reported.
+        await sink.insert(table, rows.filter((r) => r.insertId !== 'o-4'));
+        const bad = rows.findIndex((r) => r.insertId === 'o-4');
+        if (bad >= 0) throw new RowsRejectedError(table, [{ index: bad, reason: 'bad' }]);
+      },
+    };
+    const { stage, publisher } = setup({ sink: chunked, options: { groupCommit: { maxDelayMs: 0 }, insertMaxRows: 2 } });
+    await stage.handle(delivery(bundleOf([1, 2, 3, 4, 5].map((i) => envelopeOf(order(i, { sku: 'SKU-1' }) as unknown as Record<string, unknown>)))));
+    expect(calls.sort()).toEqual([['o-1', 'o-2'], ['o-3', 'o-4'], ['o-5']]);
+    expect(sink.rows('events').map((r) => r.event_id).sort()).toEqual(['o-1', 'o-2', 'o-3', 'o-5']);
+    expect(deadLetters(publisher).map((d) => [d.eventId, d.reason])).toEqual([['o-4', 'rows_rejected']]);
+  });
+
   it('keeps flush order per partition even when an earlier flush inserts more slowly', async () => {
     const { stage, publisher } = setup();
     const slow = new FakeSink();
