@@ -62,6 +62,13 @@ export interface ServedStage {
   pid: number;
 }
 
+export interface FailedStage {
+  stage: FunctionStage;
+  module: string;
+  /** Why, with the first line the stage printed. */
+  error: string;
+}
+
 export interface DevStack {
   topology: Topology;
   env: StackEnv;
@@ -71,6 +78,8 @@ export interface DevStack {
   served: ServedStage[];
   /** Stages with no entry point in this clone (their subscriptions wait as pull). */
   missing: FunctionStage[];
+  /** Stages whose entry point exists but did not start serving (left out like missing ones; their output was forwarded). */
+  failed: FailedStage[];
   bootstrap: BootstrapSummary;
   /** Publishes one tick now; resolves to the message id. */
   tick(): Promise<string>;
@@ -121,6 +130,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const stages = Object.keys(topology.functions) as FunctionStage[];
   const wanted = stages.filter((s) => !options.stages || options.stages.includes(s));
   const missing: FunctionStage[] = [];
+  const failed: FailedStage[] = [];
   const children: ChildProcess[] = [];
   const served: ServedStage[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -172,7 +182,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
-      const url = await waitReady(child, stage, options.stageStartTimeoutMs ?? 90_000, (line, stream) => options.onLine?.(stage, line, stream));
+      let url: string;
+      try {
+        url = await waitReady(child, stage, options.stageStartTimeoutMs ?? 90_000, (line, stream) => options.onLine?.(stage, line, stream));
+      } catch (err) {
+        // A broken stage must not take the others down: it is left out like a missing one.
+        await terminate(child);
+        const [why, firstOutput] = (err as Error).message.split('\n');
+        failed.push({ stage, module, error: firstOutput ? `${why} ${firstOutput}` : why! });
+        return;
+      }
       served.push({ stage, module, url, pid: child.pid! });
       child.once('exit', (code, signal) => {
         if (stopped) return;
@@ -181,9 +200,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         void rebootstrap();
       });
     });
-    const results = await Promise.allSettled(starting);
-    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
-    if (failed.length) throw new Error(failed.map((e) => e.message).join('; '));
+    await Promise.all(starting);
+    failed.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
     served.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
     missing.sort((a, b) => stages.indexOf(a) - stages.indexOf(b));
 
@@ -203,7 +221,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         tick().catch((err: unknown) => say(`tick failed: ${err instanceof Error ? err.message : String(err)}`));
       }, options.tickIntervalMs);
     }
-    return { topology, env, clients, startedStack: started, served, missing, bootstrap, tick, stop };
+    return { topology, env, clients, startedStack: started, served, missing, failed, bootstrap, tick, stop };
   } catch (err) {
     await stop();
     throw err;

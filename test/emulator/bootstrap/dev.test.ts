@@ -32,13 +32,16 @@ afterAll(async () => {
 });
 
 describe('startDevStack on the emulators (fixture stages)', () => {
-  it('serves the stages whose entry point exists (the aggregator from functions/window-aggregator) and names the missing ones', () => {
+  it('serves the stages whose entry point exists (the aggregator from functions/window-aggregator), names the missing ones, survives a broken one', () => {
     expect(stack.startedStack).toBe(false);
     expect(stack.served.map((s) => [s.stage, s.module])).toEqual([
       ['ingest', 'functions/ingest/index.ts'],
       ['aggregator', 'functions/window-aggregator/index.ts'],
     ]);
-    expect(stack.missing).toEqual(['transform', 'deadletter']);
+    expect(stack.missing).toEqual(['transform']);
+    expect(stack.failed).toMatchObject([{ stage: 'deadletter', module: 'functions/deadletter/index.ts' }]);
+    expect(stack.failed[0]!.error).toMatch(/^stage deadletter exited before serving \(code 1\): .*fixture deadletter refuses to start/);
+    expect(lines.some((l) => l.source === 'deadletter' && l.line.includes('fixture deadletter refuses to start'))).toBe(true);
     expect(stack.bootstrap.unservedStages.sort()).toEqual(['deadletter', 'transform']);
   });
 
