@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { deadLetterOf, deadLetterRow, encodeDeadLetter, Stage } from '../../../../shared/messages';
+import { createLogger } from '../../../../shared/observability/log';
+import { FakeClock, FakePublisher, FakeSink, RowsRejectedError } from '../../../../shared/ports';
+import { createDeadLetterHandler, PARKED_REASON_ATTRIBUTE } from '../../../../shared/stages/deadletter';
+
+const AT = Date.parse('2026-03-01T10:00:00Z');
+
+function setup() {
+  const sink = new FakeSink();
+  const publisher = new FakePublisher();
+  const clock = new FakeClock(AT);
+  const handler = createDeadLetterHandler({
+    pipeline: 'iot-sensors',
+    sink,
+    publisher,
+    clock,
+    logger: createLogger({ pipeline: 'iot-sensors', stage: 'deadletter' }, () => {}),
+    table: 'dead_letter',
+    parkingTopic: 'parking',
+    stageOfSubscription: (s) => (s.endsWith('raw-to-ingest') ? Stage.INGEST : undefined),
+  });
+  return { sink, publisher, handler };
+}
+
+function event(data: string | Buffer, attributes: Record<string, string>, messageId: string) {
+  return {
+    source: '//pubsub.googleapis.com/projects/p/topics/dl',
+    data: { message: { data: Buffer.from(data).toString('base64'), attributes, messageId, publishTime: '2026-03-01T10:00:01Z' } },
+  };
+}
+
+const letter = deadLetterOf({ stage: Stage.INGEST, reason: 'invalid_json', message: 'payload is not valid JSON', raw: '{oops', attributes: { a: 'b' }, pipeline: 'iot-sensors', attempt: 1, at: AT - 5 });
+
+describe('deadletter stage', () => {
+  it('writes a stage dead letter as its dead_letter row, with the message id as insertId', async () => {
+    const { sink, handler } = setup();
+    expect(await handler(event(encodeDeadLetter(letter), { 'sluice-reason': 'invalid_json' }, 'dl-1'))).toEqual({ outcome: 'written', kind: 'stage', reason: 'invalid_json' });
+    expect(sink.tables.get('dead_letter')).toEqual([{ insertId: 'dl-1', json: deadLetterRow(letter) }]);
+  });
+
+  it('wraps a message Pub/Sub dead-lettered itself, naming the stage of its subscription', async () => {
+    const { sink, handler } = setup();
+    const attrs = { CloudPubSubDeadLetterSourceSubscription: 'projects/p/subscriptions/iot-sensors-raw-to-ingest', CloudPubSubDeadLetterSourceDeliveryCount: '5', k: 'v' };
+    expect(await handler(event('{"reading_id":"r-1"}', attrs, 'dl-2'))).toMatchObject({ kind: 'pubsub', reason: 'max_delivery_attempts' });
+    const row = sink.rows('dead_letter')[0]!;
+    expect(row).toMatchObject({ stage: 'ingest', reason: 'max_delivery_attempts', payload: '{"reading_id":"r-1"}', attempt: 5, at: new Date(AT).toISOString() });
+    expect(JSON.parse(row.attributes_json as string)).toMatchObject({ k: 'v' });
+  });
+
+  it('records anything else on the topic as an undecodable dead letter of its own', async () => {
+    const { sink, handler } = setup();
+    expect(await handler(event('garbage', {}, 'dl-3'))).toMatchObject({ outcome: 'written', kind: 'undecodable', reason: 'invalid_json' });
+    expect(sink.rows('dead_letter')[0]).toMatchObject({ stage: 'deadletter', payload: 'garbage' });
+  });
+
+  it('parks a row BigQuery refuses on the parking topic, with the original message and why', async () => {
+    const { sink, publisher, handler } = setup();
+    sink.failNext(new RowsRejectedError('dead_letter', [{ index: 0, reason: 'invalid: no such field' }]));
+    expect(await handler(event(encodeDeadLetter(letter), { x: '1' }, 'dl-4'))).toMatchObject({ outcome: 'parked' });
+    const parked = publisher.on('parking');
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.data.toString()).toBe(encodeDeadLetter(letter));
+    expect(parked[0]!.attributes).toMatchObject({ x: '1', [PARKED_REASON_ATTRIBUTE]: expect.stringContaining('no such field') as unknown });
+    expect(handler.totals).toEqual({ written: 0, parked: 1 });
+  });
+
+  it('throws on a transient sink failure (Pub/Sub redelivers), and on a failed park', async () => {
+    const { sink, publisher, handler } = setup();
+    sink.failNext(Object.assign(new Error('503 backendError'), { code: 503 }));
+    await expect(handler(event(encodeDeadLetter(letter), {}, 'dl-5'))).rejects.toThrow('503');
+    sink.failNext(new RowsRejectedError('dead_letter', [{ index: 0, reason: 'invalid' }]));
+    publisher.failNext(new Error('UNAVAILABLE'));
+    await expect(handler(event(encodeDeadLetter(letter), {}, 'dl-6'))).rejects.toThrow('UNAVAILABLE');
+    expect(sink.rows('dead_letter')).toEqual([]);
+  });
+});
