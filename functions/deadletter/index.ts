@@ -14,7 +14,8 @@ export { createDeadLetterHandler } from '../../shared/stages/deadletter';
 const { pipeline, topology, clients: config } = loadStageContext();
 const clients = createClients(config);
 
-export const deadletter = createDeadLetterHandler({
+/** The wired handler (its running totals are handy when the module is served in tests). */
+export const deadletterHandler = createDeadLetterHandler({
   ...deadLetterResourcesOf(topology),
   pipeline: pipeline.name,
   sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
@@ -24,5 +25,5 @@ export const deadletter = createDeadLetterHandler({
 });
 
 functions.cloudEvent(topology.functions.deadletter.entryPoint, async (event: functions.CloudEvent<unknown>) => {
-  await deadletter(event);
+  await deadletterHandler(event);
 });

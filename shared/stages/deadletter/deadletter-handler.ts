@@ -11,6 +11,7 @@
  * failures throw so Pub/Sub redelivers (and, after max attempts, parks it itself).
  */
 import { DecodeError } from '../../core/errors';
+import { sha256Hex } from '../../core/hash';
 import {
   type DeadLetter,
   deadLetterFromError,
@@ -23,7 +24,7 @@ import {
 import type { Logger } from '../../observability/log';
 import { type Clock, type Publisher, RowsRejectedError, type Sink } from '../../ports';
 import type { Topology } from '../../topology';
-import { type PushEvent, pushedMessageOf } from '../ingest/push-message';
+import { type PushedMessage, type PushEvent, pushedMessageOf } from '../ingest/push-message';
 
 export interface DeadLetterDeps {
   pipeline: string;
@@ -77,8 +78,16 @@ export const PARKED_REASON_ATTRIBUTE = 'sluice-parked-reason';
 export function createDeadLetterHandler(deps: DeadLetterDeps): DeadLetterHandler {
   const totals: DeadLetterTotals = { written: 0, parked: 0 };
   const handler = async (event: PushEvent): Promise<DeadLetterResult> => {
-    const message = pushedMessageOf(event);
     const at = deps.clock.now();
+    let message: PushedMessage;
+    try {
+      message = pushedMessageOf(event);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      // Not a Pub/Sub push at all: keep what arrived rather than failing forever.
+      const raw = JSON.stringify(event.data ?? null) ?? 'null';
+      message = { data: Buffer.from(raw), attributes: {}, messageId: event.id ?? sha256Hex(raw).slice(0, 32), publishTime: at, deliveryAttempt: 1 };
+    }
     let letter: DeadLetter;
     let kind: DeadLetterResult['kind'];
     const sourceSub = message.attributes[PUBSUB_DEAD_LETTER_SUBSCRIPTION_ATTRIBUTE];

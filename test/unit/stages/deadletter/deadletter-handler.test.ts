@@ -75,3 +75,11 @@ describe('deadletter stage', () => {
     expect(sink.rows('dead_letter')).toEqual([]);
   });
 });
+
+describe('deadletter stage: odd deliveries', () => {
+  it('records a delivery that is not a Pub/Sub push instead of failing forever', async () => {
+    const { sink, handler } = setup();
+    expect(await handler({ id: 'ev-1', data: { not: 'a push' } })).toMatchObject({ outcome: 'written', kind: 'undecodable' });
+    expect(sink.tables.get('dead_letter')![0]).toMatchObject({ insertId: 'ev-1', json: { stage: 'deadletter', payload: '{"not":"a push"}' } });
+  });
+});
