@@ -108,6 +108,8 @@ export interface FileIngestResult {
   published: number;
   deadLettered: number;
   chunks: number;
+  /** EventBundle messages this delivery published (chunks holding only dead letters publish none). */
+  bundles: number;
   /** Chunks skipped because an earlier delivery had published them. */
   chunksSkipped: number;
   /** Records in the skipped chunks: `recordsIn = published + deadLettered + recordsSkipped`. */
@@ -117,7 +119,7 @@ export interface FileIngestResult {
 const DAY_MS = 86_400_000;
 
 export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n: FinalizeNotification): Promise<FileIngestResult> {
-  const empty: FileIngestResult = { outcome: 'ignored', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, chunksSkipped: 0, recordsSkipped: 0 };
+  const empty: FileIngestResult = { outcome: 'ignored', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, bundles: 0, chunksSkipped: 0, recordsSkipped: 0 };
   if (n.eventType !== 'OBJECT_FINALIZE' || n.bucket !== deps.landingBucket) {
     deps.logger.log('INFO', 'ingest ignored a storage notification', { eventType: n.eventType, bucket: n.bucket, object: n.object });
     return empty;
@@ -168,7 +170,7 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
     attributes: n.metadata,
     object: { bucket: n.bucket, name: n.object, generation: n.generation },
   };
-  const result: FileIngestResult = { outcome: 'done', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, chunksSkipped: 0, recordsSkipped: 0 };
+  const result: FileIngestResult = { outcome: 'done', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, bundles: 0, chunksSkipped: 0, recordsSkipped: 0 };
   let progress = claimed;
   const builder = new EventBundleBuilder(definition.name, deps.bundle);
   let envelopes: Envelope[] = [];
@@ -197,6 +199,7 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
         at: now,
       }),
     ]);
+    if (bundle) result.bundles++;
     result.published += chunkEnvelopes.length;
     result.deadLettered += chunkRejected.length;
     progress = await recordProgress(deps, path, owner, (p) => ({

@@ -212,7 +212,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       );
       if (r.outcome === 'done') totals.files++;
       if (r.outcome === 'duplicate') totals.filesDuplicate++;
-      totals.bundles += r.chunks - r.chunksSkipped;
+      totals.bundles += r.bundles;
       result = { path: 'file', ...r };
       totals.recordsIn += r.published + r.deadLettered;
     } else {
