@@ -98,6 +98,8 @@ export interface FileIngestDeps {
   limits?: Partial<InputLimits>;
   /** How long a claim keeps other deliveries of the same notification off the file. */
   leaseMs?: number;
+  /** Chunks published concurrently (default 4); progress is still recorded in order. */
+  publishWindow?: number;
   /** How long a progress document is kept (TTL). */
   retentionMs?: number;
 }
@@ -171,12 +173,29 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
     object: { bucket: n.bucket, name: n.object, generation: n.generation },
   };
   const result: FileIngestResult = { outcome: 'done', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, bundles: 0, chunksSkipped: 0, recordsSkipped: 0 };
-  let progress = claimed;
   const builder = new EventBundleBuilder(definition.name, deps.bundle);
   let envelopes: Envelope[] = [];
   let rejected: Rejected[] = [];
   const attributes = { 'sluice-object': `gs://${n.bucket}/${n.object}#${n.generation}` };
 
+  // Up to `publishWindow` chunks are published concurrently; progress is recorded strictly in
+  // chunk order, each chunk only once it and every chunk before it are published.
+  const window = Math.max(1, deps.publishWindow ?? 4);
+  const inflight: { index: number; done: Promise<unknown>; bundle: boolean; published: number; deadLettered: number }[] = [];
+  const settleOldest = async () => {
+    const c = inflight.shift()!;
+    await c.done;
+    if (c.bundle) result.bundles++;
+    result.published += c.published;
+    result.deadLettered += c.deadLettered;
+    await recordProgress(deps, path, owner, (p) => ({
+      ...p,
+      chunksPublished: c.index + 1,
+      recordsPublished: p.recordsPublished + c.published,
+      recordsDeadLettered: p.recordsDeadLettered + c.deadLettered,
+      leaseUntil: deps.clock.now() + leaseMs,
+    }));
+  };
   const emitChunk = async () => {
     const index = result.chunks++;
     const bundle = builder.flush();
@@ -184,31 +203,24 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
     const chunkRejected = rejected;
     envelopes = [];
     rejected = [];
-    if (index < progress.chunksPublished) {
+    if (index < claimed.chunksPublished) {
       result.chunksSkipped++;
       result.recordsSkipped += chunkEnvelopes.length + chunkRejected.length;
       return;
     }
-    const now = deps.clock.now();
-    await Promise.all([
+    const done = Promise.all([
       bundle ? publishBundles(deps.publisher, deps.eventsTopic, [bundle], { ...attributes, 'sluice-chunk': String(index) }) : Promise.resolve(),
       publishDeadLetters(deps.publisher, deps.deadLetterTopic, deps.logger, chunkRejected, {
         pipeline: definition.name,
         attributes: { ...n.metadata, ...attributes },
         attempt: message.deliveryAttempt,
-        at: now,
+        at: deps.clock.now(),
       }),
     ]);
-    if (bundle) result.bundles++;
-    result.published += chunkEnvelopes.length;
-    result.deadLettered += chunkRejected.length;
-    progress = await recordProgress(deps, path, owner, (p) => ({
-      ...p,
-      chunksPublished: index + 1,
-      recordsPublished: p.recordsPublished + chunkEnvelopes.length,
-      recordsDeadLettered: p.recordsDeadLettered + chunkRejected.length,
-      leaseUntil: deps.clock.now() + leaseMs,
-    }));
+    // Observed by settleOldest; this handler only keeps a failure after an earlier one from going unhandled.
+    done.catch(() => undefined);
+    inflight.push({ index, done, bundle: bundle !== undefined, published: chunkEnvelopes.length, deadLettered: chunkRejected.length });
+    if (inflight.length >= window) await settleOldest();
   };
 
   const records = fileRecords(deps.store.stream(n.bucket, n.object), {
@@ -236,6 +248,7 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
       envelopes.push(out);
     }
     if (!builder.isEmpty || rejected.length > 0) await emitChunk();
+    while (inflight.length > 0) await settleOldest();
   } catch (err) {
     // Release the claim so the redelivery resumes at once (a crash instead leaves it to expire after leaseMs).
     await recordProgress(deps, path, owner, (p) => ({ ...p, leaseUntil: 0 })).catch(() => undefined);

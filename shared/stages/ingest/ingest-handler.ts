@@ -57,6 +57,8 @@ export interface IngestDeps extends IngestResources {
   limits?: Partial<InputLimits>;
   /** File claims (see `ingestFile`). */
   leaseMs?: number;
+  /** File chunks published concurrently (see `ingestFile`, default 4). */
+  publishWindow?: number;
 }
 
 export interface StreamResult {
@@ -206,6 +208,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
           ...(deps.bundle ? { bundle: deps.bundle } : {}),
           ...(deps.limits ? { limits: deps.limits } : {}),
           ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
+          ...(deps.publishWindow === undefined ? {} : { publishWindow: deps.publishWindow }),
         },
         message,
         notification,

@@ -80,7 +80,7 @@ describe('ingest batch path', () => {
     expect(publisher.on('events').length).toBe(2 * count);
   });
 
-  it('resumes a large file where it left off after a failure, publishing every chunk exactly once', async () => {
+  it.each([1, 4])('resumes a large file where it left off after a failure (publish window %i)', async (publishWindow) => {
     const maxBytes = 2000;
     const clean = setup(iot, { bundle: { maxBytes } });
     await clean.store.write('landing', 'f.ndjson', Buffer.from(ndjson));
@@ -88,24 +88,26 @@ describe('ingest batch path', () => {
     await clean.handler(event);
     const reference = clean.publisher.on('events').map((m) => m.data.toString());
 
-    const { store, publisher, handler, state, clock } = setup(iot, { bundle: { maxBytes } });
+    const { store, publisher, handler, state, clock } = setup(iot, { bundle: { maxBytes }, publishWindow });
     await store.write('landing', 'f.ndjson', Buffer.from(ndjson));
     const inner = publisher.publish.bind(publisher);
     let calls = 0;
     publisher.publish = (topic: string, messages: OutboundMessage[]) => (++calls === 3 ? Promise.reject(new Error('DEADLINE_EXCEEDED')) : inner(topic, messages));
     await expect(handler(event)).rejects.toThrow('DEADLINE_EXCEEDED');
-    expect(publisher.on('events')).toHaveLength(2);
     const [progress] = await state.getAll([`pipelines/x/files/${fileDocId('landing', 'f.ndjson', '3')}`]);
     expect(progress).toMatchObject({ chunksPublished: 2, done: false });
+    const beforeResume = publisher.on('events').length;
     clock.advance(1000);
     const r = await handler(event);
     expect(r).toMatchObject({ outcome: 'done', chunksSkipped: 2 });
     expect(r.path === 'file' && r.recordsIn).toBe(25);
     expect(r.path === 'file' && r.published + r.deadLettered + r.recordsSkipped).toBe(25);
-    // Same bundles, byte for byte, as a run that never failed (ingest time is the first attempt's).
+    // The same bundles, byte for byte, as a run that never failed (ingest time is the first attempt's):
+    // chunks in flight when the failure hit may go out twice, identical; none is missing.
     const got = publisher.on('events').map((m) => m.data.toString());
-    expect(got.map((d) => d.replace(/"ingestTime":\d+/g, ''))).toEqual(reference.map((d) => d.replace(/"ingestTime":\d+/g, '')));
-    expect(new Set(got.map((d) => JSON.stringify(decodeEventBundle(d).envelopes.map((e) => e.ingestTime)))).size).toBe(1);
+    expect([...new Set(got)].sort()).toEqual([...reference].sort());
+    if (publishWindow === 1) expect(got).toEqual(reference);
+    expect(got.length - beforeResume).toBe(reference.length - 2);
   });
 
   it('leaves a file another delivery holds to that delivery (transient: Pub/Sub redelivers later)', async () => {
