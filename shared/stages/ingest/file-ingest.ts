@@ -209,7 +209,7 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
       return;
     }
     const done = Promise.all([
-      bundle ? publishBundles(deps.publisher, deps.eventsTopic, [bundle], { ...attributes, 'sluice-chunk': String(index) }) : Promise.resolve(),
+      bundle ? publishBundles(deps.publisher, deps.eventsTopic, definition.name, [bundle], { ...attributes, 'sluice-chunk': String(index) }) : Promise.resolve(),
       publishDeadLetters(deps.publisher, deps.deadLetterTopic, deps.logger, chunkRejected, {
         pipeline: definition.name,
         attributes: { ...n.metadata, ...attributes },

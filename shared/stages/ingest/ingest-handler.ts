@@ -109,7 +109,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 
   const publishEnvelopes = async (envelopes: Envelope[]) => {
     const bundles = bundlesOf(definition.name, envelopes, bundle);
-    await publishBundles(publisher, deps.topics.events, bundles);
+    await publishBundles(publisher, deps.topics.events, definition.name, bundles);
     totals.bundles += bundles.length;
   };
   const singles = new GroupCommitter<Envelope>({
