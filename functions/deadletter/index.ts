@@ -21,6 +21,7 @@ export const deadletterHandler = createDeadLetterHandler({
   sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
   publisher: new PubSubPublisher(clients.pubsub),
   clock: systemClock,
+  groupCommitDelayMs: 20,
   logger: createLogger({ pipeline: pipeline.name, stage: 'deadletter' }),
 });
 
