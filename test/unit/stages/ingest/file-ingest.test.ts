@@ -4,7 +4,7 @@ import { TransientError } from '../../../../shared/core/errors';
 import { decodeDeadLetter, decodeEventBundle } from '../../../../shared/messages';
 import type { OutboundMessage } from '../../../../shared/ports';
 import { fileDocId } from '../../../../shared/stages/ingest';
-import { FILES_TOPIC, iot, pushEvent, reading, setup } from './fixtures';
+import { FILES_TOPIC, iot, orders, pushEvent, reading, setup } from './fixtures';
 
 function notification(object: string, generation: string, extra: Record<string, unknown> = {}, attributes: Record<string, string> = {}) {
   return pushEvent(
@@ -149,5 +149,23 @@ describe('ingest batch path', () => {
     await store.write('landing', 'm.csv', Buffer.from(csv));
     await handler(notification('m.csv', '1', { contentType: 'text/csv', metadata: { site: 'north' } }));
     expect(envelopesOn(publisher)[0]!.source.attributes).toEqual({ site: 'north' });
+  });
+
+  it('reads a landed file of change events (gzip NDJSON), dead-lettering a delete without its before-image', async () => {
+    const { store, publisher, handler } = setup(orders);
+    const changes = [
+      { op: 'r', before: null, after: { id: 1, total: 5 }, ts_ms: 1772359200000, source: { lsn: 100 } },
+      { op: 'u', before: { id: 1, total: 5 }, after: { id: 1, total: 7 }, ts_ms: 1772359201000, source: { lsn: 101 } },
+      { op: 'd', before: null, after: null, ts_ms: 1772359202000, source: { lsn: 102 } },
+      { op: 'd', before: { id: 1, total: 7 }, after: null, ts_ms: 1772359203000, source: { lsn: 103 } },
+    ];
+    await store.write('landing', 'cdc/orders.jsonl.gz', gzipSync(changes.map((c) => JSON.stringify(c)).join('\n')));
+    expect(await handler(notification('cdc/orders.jsonl.gz', '1'))).toMatchObject({ recordsIn: 4, published: 3, deadLettered: 1 });
+    expect(envelopesOn(publisher).map((e) => [e.eventId, e.eventTime, e.source.format, e.source.cdc?.op, e.record])).toEqual([
+      ['100', 1772359200000, 'cdc-debezium', 'r', { id: 1, total: 5 }],
+      ['101', 1772359201000, 'cdc-debezium', 'u', { id: 1, total: 7 }],
+      ['103', 1772359203000, 'cdc-debezium', 'd', { id: 1, total: 7 }],
+    ]);
+    expect(publisher.on('dead-letter').map((m) => decodeDeadLetter(m.data).reason)).toEqual(['cdc_missing_before']);
   });
 });
