@@ -28,6 +28,8 @@ export const ingestHandler = createIngestHandler({
   clock: systemClock,
   logger: createLogger({ pipeline: pipeline.name, stage: 'ingest' }),
   groupCommitDelayMs: delay,
+  // A file claim outlives no invocation: after a timeout, the redelivery may resume at once.
+  leaseMs: topology.functions.ingest.timeoutSeconds * 1000,
 });
 
 functions.cloudEvent(topology.functions.ingest.entryPoint, async (event: functions.CloudEvent<unknown>) => {

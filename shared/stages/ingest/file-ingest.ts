@@ -120,6 +120,9 @@ export interface FileIngestResult {
 
 const DAY_MS = 86_400_000;
 
+/** Dead letters per chunk at most (each carries up to 128 KiB of payload). */
+export const MAX_DEAD_LETTERS_PER_CHUNK = 100;
+
 export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n: FinalizeNotification): Promise<FileIngestResult> {
   const empty: FileIngestResult = { outcome: 'ignored', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, bundles: 0, chunksSkipped: 0, recordsSkipped: 0 };
   if (n.eventType !== 'OBJECT_FINALIZE' || n.bucket !== deps.landingBucket) {
@@ -237,6 +240,8 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
       index++;
       if (isRejected(out)) {
         rejected.push(out);
+        // A stretch of bad records closes its chunk too, so a file of garbage is never held whole.
+        if (rejected.length >= MAX_DEAD_LETTERS_PER_CHUNK) await emitChunk();
         continue;
       }
       let added = builder.add(out);

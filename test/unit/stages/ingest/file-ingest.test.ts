@@ -168,4 +168,12 @@ describe('ingest batch path', () => {
     ]);
     expect(publisher.on('dead-letter').map((m) => decodeDeadLetter(m.data).reason)).toEqual(['cdc_missing_before']);
   });
+
+  it('closes a chunk after a long stretch of bad records, so a file of garbage is never held whole', async () => {
+    const { store, publisher, handler } = setup();
+    const lines = [...Array.from({ length: 250 }, (_, i) => `garbage ${i} {`), JSON.stringify(reading(1))];
+    await store.write('landing', 'junk.ndjson', Buffer.from(lines.join('\n')));
+    expect(await handler(notification('junk.ndjson', '1'))).toMatchObject({ recordsIn: 251, published: 1, deadLettered: 250, chunks: 3, bundles: 1 });
+    expect(publisher.on('dead-letter')).toHaveLength(250);
+  });
 });
