@@ -14,15 +14,17 @@ export { createDeadLetterHandler } from '../../shared/stages/deadletter';
 const { pipeline, topology, clients: config } = loadStageContext();
 const clients = createClients(config);
 
-export const deadletter = createDeadLetterHandler({
+/** The wired handler (its running totals are handy when the module is served in tests). */
+export const deadletterHandler = createDeadLetterHandler({
   ...deadLetterResourcesOf(topology),
   pipeline: pipeline.name,
   sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
   publisher: new PubSubPublisher(clients.pubsub),
   clock: systemClock,
+  groupCommitDelayMs: 20,
   logger: createLogger({ pipeline: pipeline.name, stage: 'deadletter' }),
 });
 
 functions.cloudEvent(topology.functions.deadletter.entryPoint, async (event: functions.CloudEvent<unknown>) => {
-  await deadletter(event);
+  await deadletterHandler(event);
 });

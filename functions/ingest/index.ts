@@ -18,7 +18,8 @@ const clients = createClients(config);
 const delay = Number(process.env.SLUICE_GROUP_COMMIT_MS ?? '30');
 if (!Number.isInteger(delay) || delay < 0 || delay > 1000) throw new ConfigError('SLUICE_GROUP_COMMIT_MS', `must be whole milliseconds in 0–1000; got ${process.env.SLUICE_GROUP_COMMIT_MS}`);
 
-export const ingest = createIngestHandler({
+/** The wired handler (its running totals are handy when the module is served in tests). */
+export const ingestHandler = createIngestHandler({
   ...ingestResourcesOf(topology),
   definition: pipeline,
   publisher: new PubSubPublisher(clients.pubsub),
@@ -27,8 +28,10 @@ export const ingest = createIngestHandler({
   clock: systemClock,
   logger: createLogger({ pipeline: pipeline.name, stage: 'ingest' }),
   groupCommitDelayMs: delay,
+  // A file claim outlives no invocation: after a timeout, the redelivery may resume at once.
+  leaseMs: topology.functions.ingest.timeoutSeconds * 1000,
 });
 
 functions.cloudEvent(topology.functions.ingest.entryPoint, async (event: functions.CloudEvent<unknown>) => {
-  await ingest(event);
+  await ingestHandler(event);
 });

@@ -11,10 +11,18 @@ import { guardValue, type InputLimits } from '../../messages';
 import type { CsvOptions } from '../../pipeline';
 
 /** One CSV row: the record, or why it was refused, with the row's raw text. */
-export type CsvRow = { record: Record<string, unknown>; raw: string } | { error: DecodeError; raw: string };
+export type CsvRow = { record: Record<string, unknown>; raw: string } | { error: DecodeError; raw: string | Uint8Array };
 
-function parserOptions(csv: CsvOptions, onSkip?: (raw: string, message: string) => void): Options {
+function parserOptions(csv: CsvOptions, onSkip?: (raw: string, message: string) => void, onRecord?: () => void): Options {
   return {
+    ...(onRecord
+      ? {
+          on_record: (record: string[]) => {
+            onRecord();
+            return record;
+          },
+        }
+      : {}),
     delimiter: csv.delimiter ?? ',',
     bom: true,
     relax_column_count: true,
@@ -31,6 +39,13 @@ function parserOptions(csv: CsvOptions, onSkip?: (raw: string, message: string) 
       : {}),
   };
 }
+
+/**
+ * A landed CSV file is decoded line by line; a line that is not valid UTF-8 is fed to the parser as
+ * this marker plus the line's bytes in base64 (one quoted cell), so it comes out as a row in its
+ * place in the file, and becomes an `invalid_utf8` dead letter while the rest of the file goes on.
+ */
+export const INVALID_UTF8_MARK = '\u0000sluice-invalid-utf8:';
 
 /** Turns parsed rows (arrays of cells) into records, reading the header from the first row when configured. */
 export class CsvRecords {
@@ -60,6 +75,12 @@ export class CsvRecords {
 
   /** Feeds one parsed row; returns undefined for the header row. */
   row(cells: string[], raw: string): CsvRow | undefined {
+    const first = cells[0];
+    if (cells.length === 1 && first !== undefined && first.startsWith(INVALID_UTF8_MARK)) {
+      const error = new DecodeError('invalid_utf8', 'a CSV line is not valid UTF-8');
+      if (this.columns === undefined && this.headerError === undefined) this.headerError = error;
+      return { error, raw: Buffer.from(first.slice(INVALID_UTF8_MARK.length), 'base64') };
+    }
     if (this.columns === undefined && this.headerError === undefined) {
       this.columns = this.checkColumns(cells);
       return undefined;
@@ -90,11 +111,20 @@ export function parseCsvText(text: string, csv: CsvOptions, limits?: Partial<Inp
   return out;
 }
 
-/** Streams CSV rows from text chunks (a landed file), constant memory. */
+/** Streams CSV rows from text chunks (a landed file), constant memory, in file order. */
 export async function* streamCsv(chunks: AsyncIterable<string>, csv: CsvOptions, limits?: Partial<InputLimits>): AsyncIterable<CsvRow> {
   const records = new CsvRecords(csv, limits);
-  const skipped: CsvRow[] = [];
-  const parser = parse(parserOptions(csv, (raw, message) => skipped.push({ error: new DecodeError('invalid_csv', `unparseable CSV row: ${message}`), raw })));
+  // The parser reports a skipped row as soon as it meets it, possibly before earlier rows were read
+  // from its buffer: remember how many rows preceded each skip, to yield everything in file order.
+  let parsed = 0;
+  const skipped: { after: number; row: CsvRow }[] = [];
+  const parser = parse(
+    parserOptions(
+      csv,
+      (raw, message) => skipped.push({ after: parsed, row: { error: new DecodeError('invalid_csv', `unparseable CSV row: ${message}`), raw } }),
+      () => parsed++,
+    ),
+  );
   const feed = (async () => {
     try {
       for await (const chunk of chunks) {
@@ -105,11 +135,13 @@ export async function* streamCsv(chunks: AsyncIterable<string>, csv: CsvOptions,
       parser.destroy(err as Error);
     }
   })();
+  let consumed = 0;
   for await (const item of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-    while (skipped.length > 0) yield skipped.shift()!;
+    while (skipped.length > 0 && skipped[0]!.after <= consumed) yield skipped.shift()!.row;
+    consumed++;
     const r = records.row(item.record, item.raw.replace(/\r?\n$/, ''));
     if (r) yield r;
   }
-  while (skipped.length > 0) yield skipped.shift()!;
+  while (skipped.length > 0) yield skipped.shift()!.row;
   await feed;
 }

@@ -4,7 +4,7 @@
  * it arrived.
  */
 import { DecodeError } from '../../core/errors';
-import { type Envelope, type EnvelopeSource, guardValue, type InputLimits, utf8Length } from '../../messages';
+import { DEFAULT_INPUT_LIMITS, type Envelope, type EnvelopeSource, guardValue, type InputLimits, utf8Length } from '../../messages';
 import { extractEventId, extractEventTime, type PayloadFormat, type SourceDefinition } from '../../pipeline';
 import { cdcChangeOf } from './cdc';
 
@@ -38,6 +38,9 @@ export interface EnvelopeOptions {
   maxEnvelopeBytes: number;
   limits?: Partial<InputLimits>;
 }
+
+/** Levels above a record inside an `EventBundle` (bundle object, envelopes array, envelope). */
+export const RECORD_NESTING = 3;
 
 /** Dead-letter reasons ingest raises itself (the guards' and the identity helpers' reasons come on top). */
 export const IngestReason = {
@@ -80,7 +83,11 @@ export function envelopeOf(
       }
       record = value as Record<string, unknown>;
     }
-    guardValue(record, options.limits, 'record');
+    // Records travel nested in a bundle (bundle → envelopes → envelope → record; a CDC before-image
+    // two levels deeper): guard them so the whole bundle passes the same depth limit downstream.
+    const maxDepth = options.limits?.maxDepth ?? DEFAULT_INPUT_LIMITS.maxDepth;
+    guardValue(record, { ...options.limits, maxDepth: maxDepth - RECORD_NESTING }, 'record');
+    if (cdc?.before) guardValue(cdc.before, { ...options.limits, maxDepth: maxDepth - RECORD_NESTING - 2 }, 'before');
     const eventId = extractEventId(source.eventId, {
       record,
       attributes: origin.attributes,

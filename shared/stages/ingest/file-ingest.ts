@@ -98,6 +98,8 @@ export interface FileIngestDeps {
   limits?: Partial<InputLimits>;
   /** How long a claim keeps other deliveries of the same notification off the file. */
   leaseMs?: number;
+  /** Chunks published concurrently (default 4); progress is still recorded in order. */
+  publishWindow?: number;
   /** How long a progress document is kept (TTL). */
   retentionMs?: number;
 }
@@ -108,6 +110,8 @@ export interface FileIngestResult {
   published: number;
   deadLettered: number;
   chunks: number;
+  /** EventBundle messages this delivery published (chunks holding only dead letters publish none). */
+  bundles: number;
   /** Chunks skipped because an earlier delivery had published them. */
   chunksSkipped: number;
   /** Records in the skipped chunks: `recordsIn = published + deadLettered + recordsSkipped`. */
@@ -116,8 +120,11 @@ export interface FileIngestResult {
 
 const DAY_MS = 86_400_000;
 
+/** Dead letters per chunk at most (each carries up to 128 KiB of payload). */
+export const MAX_DEAD_LETTERS_PER_CHUNK = 100;
+
 export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n: FinalizeNotification): Promise<FileIngestResult> {
-  const empty: FileIngestResult = { outcome: 'ignored', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, chunksSkipped: 0, recordsSkipped: 0 };
+  const empty: FileIngestResult = { outcome: 'ignored', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, bundles: 0, chunksSkipped: 0, recordsSkipped: 0 };
   if (n.eventType !== 'OBJECT_FINALIZE' || n.bucket !== deps.landingBucket) {
     deps.logger.log('INFO', 'ingest ignored a storage notification', { eventType: n.eventType, bucket: n.bucket, object: n.object });
     return empty;
@@ -168,13 +175,30 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
     attributes: n.metadata,
     object: { bucket: n.bucket, name: n.object, generation: n.generation },
   };
-  const result: FileIngestResult = { outcome: 'done', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, chunksSkipped: 0, recordsSkipped: 0 };
-  let progress = claimed;
+  const result: FileIngestResult = { outcome: 'done', recordsIn: 0, published: 0, deadLettered: 0, chunks: 0, bundles: 0, chunksSkipped: 0, recordsSkipped: 0 };
   const builder = new EventBundleBuilder(definition.name, deps.bundle);
   let envelopes: Envelope[] = [];
   let rejected: Rejected[] = [];
   const attributes = { 'sluice-object': `gs://${n.bucket}/${n.object}#${n.generation}` };
 
+  // Up to `publishWindow` chunks are published concurrently; progress is recorded strictly in
+  // chunk order, each chunk only once it and every chunk before it are published.
+  const window = Math.max(1, deps.publishWindow ?? 4);
+  const inflight: { index: number; done: Promise<unknown>; bundle: boolean; published: number; deadLettered: number }[] = [];
+  const settleOldest = async () => {
+    const c = inflight.shift()!;
+    await c.done;
+    if (c.bundle) result.bundles++;
+    result.published += c.published;
+    result.deadLettered += c.deadLettered;
+    await recordProgress(deps, path, owner, (p) => ({
+      ...p,
+      chunksPublished: c.index + 1,
+      recordsPublished: p.recordsPublished + c.published,
+      recordsDeadLettered: p.recordsDeadLettered + c.deadLettered,
+      leaseUntil: deps.clock.now() + leaseMs,
+    }));
+  };
   const emitChunk = async () => {
     const index = result.chunks++;
     const bundle = builder.flush();
@@ -182,30 +206,24 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
     const chunkRejected = rejected;
     envelopes = [];
     rejected = [];
-    if (index < progress.chunksPublished) {
+    if (index < claimed.chunksPublished) {
       result.chunksSkipped++;
       result.recordsSkipped += chunkEnvelopes.length + chunkRejected.length;
       return;
     }
-    const now = deps.clock.now();
-    await Promise.all([
-      bundle ? publishBundles(deps.publisher, deps.eventsTopic, [bundle], { ...attributes, 'sluice-chunk': String(index) }) : Promise.resolve(),
+    const done = Promise.all([
+      bundle ? publishBundles(deps.publisher, deps.eventsTopic, definition.name, [bundle], { ...attributes, 'sluice-chunk': String(index) }) : Promise.resolve(),
       publishDeadLetters(deps.publisher, deps.deadLetterTopic, deps.logger, chunkRejected, {
         pipeline: definition.name,
         attributes: { ...n.metadata, ...attributes },
         attempt: message.deliveryAttempt,
-        at: now,
+        at: deps.clock.now(),
       }),
     ]);
-    result.published += chunkEnvelopes.length;
-    result.deadLettered += chunkRejected.length;
-    progress = await recordProgress(deps, path, owner, (p) => ({
-      ...p,
-      chunksPublished: index + 1,
-      recordsPublished: p.recordsPublished + chunkEnvelopes.length,
-      recordsDeadLettered: p.recordsDeadLettered + chunkRejected.length,
-      leaseUntil: deps.clock.now() + leaseMs,
-    }));
+    // Observed by settleOldest; this handler only keeps a failure after an earlier one from going unhandled.
+    done.catch(() => undefined);
+    inflight.push({ index, done, bundle: bundle !== undefined, published: chunkEnvelopes.length, deadLettered: chunkRejected.length });
+    if (inflight.length >= window) await settleOldest();
   };
 
   const records = fileRecords(deps.store.stream(n.bucket, n.object), {
@@ -222,6 +240,8 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
       index++;
       if (isRejected(out)) {
         rejected.push(out);
+        // A stretch of bad records closes its chunk too, so a file of garbage is never held whole.
+        if (rejected.length >= MAX_DEAD_LETTERS_PER_CHUNK) await emitChunk();
         continue;
       }
       let added = builder.add(out);
@@ -233,6 +253,7 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
       envelopes.push(out);
     }
     if (!builder.isEmpty || rejected.length > 0) await emitChunk();
+    while (inflight.length > 0) await settleOldest();
   } catch (err) {
     // Release the claim so the redelivery resumes at once (a crash instead leaves it to expire after leaseMs).
     await recordProgress(deps, path, owner, (p) => ({ ...p, leaseUntil: 0 })).catch(() => undefined);

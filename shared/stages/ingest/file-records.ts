@@ -10,7 +10,7 @@ import { DecodeError } from '../../core/errors';
 import { DEFAULT_INPUT_LIMITS, decodeUtf8, type InputLimits, parseJsonGuarded } from '../../messages';
 import type { PayloadFormat, SourceDefinition } from '../../pipeline';
 import { looksLikeCdc } from './cdc';
-import { streamCsv } from './csv';
+import { INVALID_UTF8_MARK, streamCsv } from './csv';
 import { IngestReason } from './envelope-of';
 
 /** One record of a file: a decoded value, or why it could not be decoded; `raw` is its text. */
@@ -68,15 +68,14 @@ async function* linesOf(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   if (carry.length) yield carry;
 }
 
-async function* textOf(bytes: AsyncIterable<Buffer>): AsyncIterable<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for await (const chunk of bytes) yield decoder.decode(chunk, { stream: true });
-    const tail = decoder.decode();
-    if (tail) yield tail;
-  } catch (err) {
-    if (err instanceof TypeError) throw new DecodeError('invalid_utf8', 'the CSV file is not valid UTF-8; records after the bad bytes could not be read');
-    throw err;
+/** Text of a CSV file, line by line; an invalid UTF-8 line becomes a marker row (see `INVALID_UTF8_MARK`). */
+async function* csvTextOf(bytes: AsyncIterable<Buffer>): AsyncIterable<string> {
+  for await (const line of linesOf(bytes)) {
+    try {
+      yield `${decodeUtf8(line)}\n`;
+    } catch {
+      yield `"${INVALID_UTF8_MARK}${Buffer.from(line).toString('base64')}"\n`;
+    }
   }
 }
 
@@ -119,7 +118,7 @@ export async function* fileRecords(chunks: AsyncIterable<Buffer>, options: FileR
     if (refused) return yield refused;
     if (!options.source.csv) return yield { error: new DecodeError(IngestReason.UNSUPPORTED_FORMAT, 'the pipeline declares no source.csv options'), raw: options.name };
     try {
-      for await (const row of streamCsv(textOf(all), options.source.csv, limits)) {
+      for await (const row of streamCsv(csvTextOf(all), options.source.csv, limits)) {
         yield 'record' in row ? { value: row.record, raw: row.raw, format: 'csv' } : { error: row.error, raw: row.raw };
       }
     } catch (err) {

@@ -6,7 +6,7 @@ export { decodeMessage, FORMAT_ATTRIBUTE } from './decode-message';
 export type { DecodedMessage, RawMessage } from './decode-message';
 export { envelopeOf, IngestReason, isRejected } from './envelope-of';
 export type { EnvelopeOptions, IngestDefinition, RecordOrigin, Rejected } from './envelope-of';
-export { fileDocId, ingestFile, notificationOf } from './file-ingest';
+export { fileDocId, ingestFile, MAX_DEAD_LETTERS_PER_CHUNK, notificationOf } from './file-ingest';
 export type { FileIngestDeps, FileIngestResult, FileProgress, FinalizeNotification } from './file-ingest';
 export { fileFormatOf, fileRecords } from './file-records';
 export type { FileRecord, FileRecordsOptions } from './file-records';

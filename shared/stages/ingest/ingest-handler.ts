@@ -57,6 +57,8 @@ export interface IngestDeps extends IngestResources {
   limits?: Partial<InputLimits>;
   /** File claims (see `ingestFile`). */
   leaseMs?: number;
+  /** File chunks published concurrently (see `ingestFile`, default 4). */
+  publishWindow?: number;
 }
 
 export interface StreamResult {
@@ -107,7 +109,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 
   const publishEnvelopes = async (envelopes: Envelope[]) => {
     const bundles = bundlesOf(definition.name, envelopes, bundle);
-    await publishBundles(publisher, deps.topics.events, bundles);
+    await publishBundles(publisher, deps.topics.events, definition.name, bundles);
     totals.bundles += bundles.length;
   };
   const singles = new GroupCommitter<Envelope>({
@@ -206,13 +208,14 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
           ...(deps.bundle ? { bundle: deps.bundle } : {}),
           ...(deps.limits ? { limits: deps.limits } : {}),
           ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
+          ...(deps.publishWindow === undefined ? {} : { publishWindow: deps.publishWindow }),
         },
         message,
         notification,
       );
       if (r.outcome === 'done') totals.files++;
       if (r.outcome === 'duplicate') totals.filesDuplicate++;
-      totals.bundles += r.chunks - r.chunksSkipped;
+      totals.bundles += r.bundles;
       result = { path: 'file', ...r };
       totals.recordsIn += r.published + r.deadLettered;
     } else {

@@ -45,11 +45,18 @@ export function bundlesOf(pipeline: string, envelopes: readonly Envelope[], limi
 /** Attribute on each published bundle: its record count (handy for subscribers' metrics and tests). */
 export const RECORDS_ATTRIBUTE = 'sluice-records';
 
-export async function publishBundles(publisher: Publisher, topic: string, bundles: EncodedBundle[], attributes: Record<string, string> = {}): Promise<void> {
+/**
+ * Publishes encoded bundles of `pipeline` with attributes `sluice-kind=event-bundle`,
+ * `sluice-pipeline`, `sluice-records` (plus `attributes`, e.g. a file chunk's object and index).
+ */
+export async function publishBundles(publisher: Publisher, topic: string, pipeline: string, bundles: EncodedBundle[], attributes: Record<string, string> = {}): Promise<void> {
   if (bundles.length === 0) return;
   await publisher.publish(
     topic,
-    bundles.map((b) => ({ data: Buffer.from(b.data, 'utf8'), attributes: { ...attributes, [RECORDS_ATTRIBUTE]: String(b.count) } })),
+    bundles.map((b) => ({
+      data: Buffer.from(b.data, 'utf8'),
+      attributes: { ...attributes, 'sluice-kind': 'event-bundle', 'sluice-pipeline': pipeline, [RECORDS_ATTRIBUTE]: String(b.count) },
+    })),
   );
 }
 

@@ -77,6 +77,7 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
     sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
     publisher: new PubSubPublisher(clients.pubsub),
     clock: systemClock,
+    groupCommitDelayMs: 20,
     logger: createLogger({ pipeline: pipeline.name, stage: 'deadletter' }, quiet),
   });
   let failFileAck = options.failFirstFileAck ?? false;

@@ -6,7 +6,7 @@ import { createDeadLetterHandler, PARKED_REASON_ATTRIBUTE } from '../../../../sh
 
 const AT = Date.parse('2026-03-01T10:00:00Z');
 
-function setup() {
+function setup(groupCommitDelayMs = 0) {
   const sink = new FakeSink();
   const publisher = new FakePublisher();
   const clock = new FakeClock(AT);
@@ -15,12 +15,13 @@ function setup() {
     sink,
     publisher,
     clock,
+    groupCommitDelayMs,
     logger: createLogger({ pipeline: 'iot-sensors', stage: 'deadletter' }, () => {}),
     table: 'dead_letter',
     parkingTopic: 'parking',
     stageOfSubscription: (s) => (s.endsWith('raw-to-ingest') ? Stage.INGEST : undefined),
   });
-  return { sink, publisher, handler };
+  return { sink, publisher, handler, clock };
 }
 
 function event(data: string | Buffer, attributes: Record<string, string>, messageId: string) {
@@ -62,7 +63,7 @@ describe('deadletter stage', () => {
     expect(parked).toHaveLength(1);
     expect(parked[0]!.data.toString()).toBe(encodeDeadLetter(letter));
     expect(parked[0]!.attributes).toMatchObject({ x: '1', [PARKED_REASON_ATTRIBUTE]: expect.stringContaining('no such field') as unknown });
-    expect(handler.totals).toEqual({ written: 0, parked: 1 });
+    expect(handler.totals).toMatchObject({ written: 0, parked: 1 });
   });
 
   it('throws on a transient sink failure (Pub/Sub redelivers), and on a failed park', async () => {
@@ -73,5 +74,38 @@ describe('deadletter stage', () => {
     publisher.failNext(new Error('UNAVAILABLE'));
     await expect(handler(event(encodeDeadLetter(letter), {}, 'dl-6'))).rejects.toThrow('UNAVAILABLE');
     expect(sink.rows('dead_letter')).toEqual([]);
+  });
+});
+
+describe('deadletter stage: odd deliveries', () => {
+  it('records a delivery that is not a Pub/Sub push instead of failing forever', async () => {
+    const { sink, handler } = setup();
+    expect(await handler({ id: 'ev-1', data: { not: 'a push' } })).toMatchObject({ outcome: 'written', kind: 'undecodable' });
+    expect(sink.tables.get('dead_letter')![0]).toMatchObject({ insertId: 'ev-1', json: { stage: 'deadletter', payload: '{"not":"a push"}' } });
+  });
+});
+
+describe('deadletter stage: group commit', () => {
+  it('writes the rows of concurrent deliveries in one insert and parks only the refused one', async () => {
+    const { sink, publisher, handler, clock } = setup(20);
+    const inner = sink.insert.bind(sink);
+    sink.insert = async (table, rows) => {
+      const bad = rows.findIndex((r) => r.insertId === 'b-2');
+      if (bad >= 0) {
+        await inner(table, rows.filter((_, i) => i !== bad));
+        throw new RowsRejectedError(table, [{ index: bad, reason: 'invalid: row too odd' }]);
+      }
+      return inner(table, rows);
+    };
+    const done: string[] = [];
+    const ps = ['b-1', 'b-2', 'b-3'].map((id) => handler(event(encodeDeadLetter({ ...letter, eventId: id }), {}, id)).then((r) => (done.push(id), r)));
+    await new Promise((r) => setTimeout(r, 0));
+    expect([done, sink.rows('dead_letter')]).toEqual([[], []]);
+    clock.advance(20);
+    const results = await Promise.all(ps);
+    expect(results.map((r) => r.outcome)).toEqual(['written', 'parked', 'written']);
+    expect(sink.tables.get('dead_letter')!.map((r) => r.insertId)).toEqual(['b-1', 'b-3']);
+    expect(publisher.on('parking').map((m) => m.attributes![PARKED_REASON_ATTRIBUTE])).toEqual(['invalid: row too odd']);
+    expect(handler.totals).toEqual({ written: 2, parked: 1, inserts: 1 });
   });
 });

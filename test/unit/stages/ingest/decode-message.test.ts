@@ -205,3 +205,17 @@ describe('decodeMessage: CDC change events', () => {
     expect(reasons(decode(JSON.stringify(value), orders))).toEqual([reason]);
   });
 });
+
+describe('decodeMessage: records fit the bundle they travel in', () => {
+  const nested = (depth: number): unknown => (depth <= 1 ? 1 : { n: nested(depth - 1) });
+  it('accepts a record exactly as deep as still decodes inside a bundle, and refuses one level more', async () => {
+    const { decodeEventBundle, encodeEventBundle } = await import('../../../../shared/messages');
+    // The record object is level 1 and `nested(d)` adds d − 1 levels: 29 in all, 32 inside the bundle.
+    const ok = decode(JSON.stringify({ ...reading(1), extra: nested(29) }));
+    expect(ok.rejected).toEqual([]);
+    const bundle = encodeEventBundle({ v: 1, pipeline: 'iot-sensors', envelopes: ok.envelopes });
+    expect(decodeEventBundle(bundle).envelopes).toHaveLength(1);
+    expect(() => decodeEventBundle(encodeEventBundle({ v: 1, pipeline: 'iot-sensors', envelopes: [{ ...ok.envelopes[0]!, record: { ...reading(1), extra: nested(30) } }] }))).toThrow(/deeper/);
+    expect(reasons(decode(JSON.stringify({ ...reading(1), extra: nested(30) })))).toEqual(['too_deep']);
+  });
+});

@@ -112,6 +112,7 @@ describe('ingest streaming path: producer batches', () => {
     expect(msgs.every((m) => m.data.length <= maxBytes)).toBe(true);
     expect(envelopes.map((e) => e.record)).toEqual(rs);
     expect(msgs.map((m) => Number(m.attributes!['sluice-records']))).toEqual(bundlesOn(publisher).map((b) => b.envelopes.length));
+    expect(msgs[0]!.attributes).toEqual({ 'sluice-kind': 'event-bundle', 'sluice-pipeline': 'iot-sensors', 'sluice-records': String(bundlesOn(publisher)[0]!.envelopes.length) });
   });
 
   it('dead-letters an oversized single event and publishes nothing for it', async () => {
