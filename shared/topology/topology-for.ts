@@ -300,7 +300,7 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
       secrets: [],
     },
     deadletter: {
-      publishes: [],
+      publishes: ['parking'],
       writesTables: ['dead_letter'],
       runsQueries: false,
       buckets: [],

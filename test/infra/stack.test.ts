@@ -171,7 +171,7 @@ describe.each(pipelineNames())('pulumi program for %s', (name) => {
         `roles/pubsub.publisher on ${topic('keyed')}`, `roles/pubsub.publisher on ${topic('deadLetter')}`, firestore,
         ...[...e.aggregations.map((a) => `${a}_panes`), 'late_data'].map((tb) => `roles/bigquery.dataEditor on dataset:${t.dataset.id}/table:${tb}`),
       ],
-      deadletter: [`roles/bigquery.dataEditor on dataset:${t.dataset.id}/table:dead_letter`],
+      deadletter: [`roles/pubsub.publisher on ${topic('parking')}`, `roles/bigquery.dataEditor on dataset:${t.dataset.id}/table:dead_letter`],
     };
     const fns = ofType(all, 'gcp:cloudfunctionsv2/function:Function');
     const emails = fns.map((f) => f.inputs.serviceConfig.serviceAccountEmail);
