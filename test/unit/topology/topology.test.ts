@@ -190,7 +190,7 @@ describe.each(all)('topology of %s', (_label, pipeline, opts) => {
     expect(f.ingest.access.publishes).toEqual(['events', 'deadLetter']);
     expect(f.transform.access.publishes).toEqual(['keyed', 'deadLetter']);
     expect(f.aggregator.access.writesTables).toEqual([...pipeline.aggregations.map((a) => `${a.name}_panes`), 'late_data']);
-    expect(f.deadletter.access).toMatchObject({ publishes: [], writesTables: ['dead_letter'], firestore: false });
+    expect(f.deadletter.access).toMatchObject({ publishes: ['parking'], writesTables: ['dead_letter'], firestore: false });
     for (const fn of Object.values(f)) {
       expect(fn.access.publishes).not.toContain('raw');
       expect(fn.minInstances).toBe(0);
