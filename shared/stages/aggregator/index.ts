@@ -1,0 +1,27 @@
+export { createAggregatorHandler, type HandlerOutcome, type PubSubCloudEvent } from './handler';
+export {
+  RejectedMessageError,
+  WindowAggregator,
+  type AdvanceOutcome,
+  type AggregatorDeps,
+  type AggregatorOptions,
+  type BundleOutcome,
+  type RejectedRecord,
+  type TickOutcome,
+} from './window-aggregator';
+export { FailOnceInjector, FaultPoint, InjectedFault, type FaultContext, type FaultInjector } from './faults';
+export { bucketStartOf, idToken, LEDGER_BYTES_PER_ID, LedgerBucket, ledgerDocId } from './ledger';
+export {
+  approximateBytes,
+  decodePartitionDoc,
+  decodeSummary,
+  encodePartitionDoc,
+  GZIP_ABOVE_BYTES,
+  MAX_PARTITION_DOC_BYTES,
+  newPartitionDoc,
+  SUMMARY_FIELDS,
+  type OutboxEntry,
+  type PartitionDoc,
+  type PartitionSummary,
+} from './partition-doc';
+export { lateRow, PaneRowWriter, timestampOrNull } from './rows';
