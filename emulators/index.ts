@@ -7,3 +7,5 @@ export { serveFunction, serveFunctions, serveRegistered } from './serve';
 export type { ServedFunction, ServedFunctions, ServedHandler } from './serve';
 export { createEmulatorAdmin } from './admin';
 export type { EmulatorAdmin, NotificationOptions } from './admin';
+export { VIEW_SQL_LABEL, bootstrapTopology, schemaSignature, subscriptionDrift, subscriptionMetadata } from './bootstrap';
+export type { BootstrapAction, BootstrapEntry, BootstrapOptions, BootstrapSummary, ResourceKind, SubscriptionInfo } from './bootstrap';
