@@ -37,7 +37,8 @@ export class LedgerBucket {
   constructor(
     readonly path: string,
     readonly start: number,
-    readonly expireAt: number,
+    /** Watermark (and TTL time) after which no record of the bucket can change a window; null for the global window. */
+    readonly expireAt: number | null,
     stored: Doc | undefined,
   ) {
     const ids = typeof stored?.ids === 'string' && stored.ids.length > 0 ? stored.ids.split(' ') : [];

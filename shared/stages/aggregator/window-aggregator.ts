@@ -26,12 +26,12 @@ import { partitionOf } from '../../core/hash';
 import { END_OF_TIME, isValidTimestamp, MIN_TIMESTAMP } from '../../core/time';
 import { advanceWatermark, combineWatermarks, observeEvents, watermarkPolicy, type WatermarkPolicy } from '../../core/watermark';
 import type { AdvanceMessage, KeyedBundle, KeyedRecord, TickMessage } from '../../messages';
-import { encodeAdvance, orderingKeyOf, WIRE_VERSION } from '../../messages';
+import { deadLetterOf, encodeAdvance, encodeDeadLetter, orderingKeyOf, Stage, WIRE_VERSION } from '../../messages';
 import { SLUICE_METRICS, type Logger } from '../../observability/log';
 import { PANES_SUFFIX, type AggregationDefinition, type AnyPipeline } from '../../pipeline';
 import type { Clock } from '../../ports/clock';
 import type { Publisher } from '../../ports/publisher';
-import type { Row, Sink } from '../../ports/sink';
+import { RowsRejectedError, type Row, type Sink } from '../../ports/sink';
 import type { StateStore } from '../../ports/state-store';
 import type { Topology } from '../../topology';
 import { FaultPoint, InjectedFault, type FaultContext, type FaultInjector } from './faults';
@@ -312,6 +312,10 @@ export class WindowAggregator {
     return `${path}#${epoch}`;
   }
 
+  /**
+   * Inserts outbox rows, grouped by table. Rows the table refuses (a permanent error) are
+   * dead-lettered with the reason and count as confirmed: a poison row must not block its partition.
+   */
   private async insertEntries(entries: OutboxEntry[]): Promise<void> {
     const byTable = new Map<string, Row[]>();
     for (const e of entries) {
@@ -319,7 +323,27 @@ export class WindowAggregator {
       rows.push(e.row);
       byTable.set(e.table, rows);
     }
-    for (const [table, rows] of byTable) await this.deps.sink.insert(table, rows);
+    for (const [table, rows] of byTable) {
+      try {
+        await this.deps.sink.insert(table, rows);
+      } catch (err) {
+        if (!(err instanceof RowsRejectedError)) throw err;
+        const { publisher, topology, pipeline, clock, logger } = this.deps;
+        const letters = err.rejected.map((r) =>
+          deadLetterOf({
+            stage: Stage.AGGREGATOR,
+            pipeline: pipeline.name,
+            reason: 'rows_rejected',
+            message: `${table} refused the row: ${r.reason}`,
+            raw: JSON.stringify(rows[r.index]?.json ?? null),
+            attempt: 1,
+            at: clock.now(),
+          }),
+        );
+        await publisher.publish(topology.topics.deadLetter.name, letters.map((d) => ({ data: Buffer.from(encodeDeadLetter(d)) })));
+        for (const d of letters) logger?.metric(SLUICE_METRICS.DEAD_LETTER, { reason: d.reason, stage: Stage.AGGREGATOR, table });
+      }
+    }
   }
 
   private async transact(
@@ -344,6 +368,8 @@ export class WindowAggregator {
       const pd = raw === undefined ? newPartitionDoc(aggregation, partition, this.newEpoch()) : decodePartitionDoc(raw);
       const confirmKey = this.confirmKey(path, pd.epoch);
 
+      const aggWatermarkBefore = pd.aggWatermark;
+      const hadOutbox = pd.outbox.length > 0;
       // Confirm the previous outbox (insert what this process has not seen inserted), then clear it.
       if (pd.outbox.length > 0) {
         const upTo = this.confirmed.get(confirmKey) ?? 0;
@@ -358,7 +384,7 @@ export class WindowAggregator {
       buckets.forEach((b, i) => {
         const expiry = this.bucketExpiry(rt, b);
         if (expiry !== null && expiry <= oldWatermark) return;
-        ledger.set(b, new LedgerBucket(ledgerPaths[i] as string, b, expiry ?? END_OF_TIME, ledgerRaw[i]));
+        ledger.set(b, new LedgerBucket(ledgerPaths[i] as string, b, expiry, ledgerRaw[i]));
       });
 
       const { elements, processingTime, duplicates } = prepare(pd, ledger, now);
@@ -395,6 +421,19 @@ export class WindowAggregator {
       pd.ledgerExpiry = ledgerExpiry;
 
       if (faults?.shouldFail(FaultPoint.BEFORE_COMMIT, ctx)) throw new InjectedFault(FaultPoint.BEFORE_COMMIT, ctx);
+      // A redelivery of an applied bundle (or an advance with nothing due) changes nothing durable:
+      // skip the write. What the engine would have advanced is recomputed next time from the
+      // stored watermark inputs.
+      const unchanged =
+        raw !== undefined &&
+        elements.length === 0 &&
+        entries.length === 0 &&
+        result.collected.length === 0 &&
+        !hadOutbox &&
+        writes.length === 0 &&
+        deletes.length === 0 &&
+        pd.aggWatermark === aggWatermarkBefore;
+      if (unchanged) return { confirmKey, entries, applied: 0, duplicates, late: 0, panes: 0, watermark: newWatermark, now };
       tx.set(path, encodePartitionDoc(pd, now, this.idleRetentionMs));
       const deleted = new Set(deletes);
       for (const b of writes) if (!deleted.has(b.start)) tx.set(b.path, b.toDoc());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../../../shared/core/hash';
 import { encodeKeyedBundle, WIRE_VERSION, type KeyedRecord } from '../../../../shared/messages';
+import { RowsRejectedError } from '../../../../shared/ports/sink';
 import { FailOnceInjector, FaultPoint } from '../../../../shared/stages/aggregator';
 import {
   AGG,
@@ -129,6 +130,22 @@ describe('WindowAggregator: exactly once', () => {
     expect(h.store.ops.transactions).toBe(bundles.length);
     expect(h.store.ops.writes).toBe(bundles.length + bucketWrites);
     expect(h.store.ops.reads).toBe(bundles.length + bucketWrites);
+    // A redelivery of an applied bundle reads, finds only duplicates, and writes nothing.
+    for (const b of bundles) await h.deliver(b);
+    expect(h.store.ops.writes).toBe(bundles.length + bucketWrites);
+    expect(h.store.ops.reads).toBe(2 * (bundles.length + bucketWrites));
+  });
+
+  it('dead-letters rows the table refuses instead of blocking the partition', async () => {
+    const p = testPipeline('agg-rejected', FIXED);
+    const h = new Harness(p, { startMs: START });
+    for (const b of bundlesOf(p.name, records.slice(0, 200), 4, 50)) await h.deliver(b);
+    h.sink.failNext(new RowsRejectedError(`${AGG}_panes`, [{ index: 0, reason: 'invalid: no such field' }]));
+    h.clock.advance(40 * MIN);
+    await h.tickUntilQuiet();
+    expect(h.deadLetters()).toEqual([expect.objectContaining({ reason: 'rows_rejected', stage: 'aggregator' })]);
+    expect(h.failures).toBe(0);
+    for (const d of await h.partitionDocs()) expect(d.outboxCount).toBe(0);
   });
 });
 
