@@ -1,0 +1,242 @@
+/**
+ * The local dev stack behind `npm run dev`: starts (or reuses) the emulators, serves every stage
+ * whose entry point exists — each in its own child process with the environment the topology
+ * gives it in the cloud plus the emulator endpoints — bootstraps the topology with push
+ * subscriptions to those stages, and publishes the scheduler's tick on a timer.
+ *
+ * `stop()` undoes only what this call started: the tick timer, the stage processes (by pid), the
+ * emulators if they were started here (unless `keepStack`). When the emulators stay up, the push
+ * subscriptions are switched back to pull first, so messages published while no stage listens
+ * wait instead of exhausting their delivery attempts against a closed port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { getPipeline } from '../pipelines';
+import { createClients, loadClientsConfig, type Clients } from '../shared/adapters/clients';
+import { topologyFor, type FunctionStage, type Topology } from '../shared/topology';
+import { createEmulatorAdmin } from './admin';
+import { bootstrapTopology, type BootstrapSummary } from './bootstrap';
+import { REPO_ROOT, stackEnvRecord, type StackEnv } from './env';
+import { READY_MARKER } from './stage-host';
+import { ensureStack, stopStack } from './stack';
+
+const STAGE_HOST = fileURLToPath(new URL('./stage-host.ts', import.meta.url));
+
+/** Stage directories that differ from the topology's `sourceDir` (checked after it). */
+export const STAGE_DIR_ALIASES: Partial<Record<FunctionStage, string[]>> = { aggregator: ['functions/window-aggregator'] };
+
+export interface DevStackOptions {
+  /** Pipeline name (see `pipelines/index.ts`). */
+  pipeline: string;
+  /** Environment prefix of every resource name (default none). */
+  prefix?: string;
+  /** Region recorded in the topology (default `europe-west1`; emulators ignore it). */
+  region?: string;
+  /** Tick period; 0 disables the timer (call `tick()` yourself). */
+  tickIntervalMs: number;
+  /** Clone whose `.emulators/` stack is used (default this clone). */
+  root?: string;
+  /** Directory holding `functions/<stage>/index.ts` (default `root`; tests point it at fixtures). */
+  functionsRoot?: string;
+  /** Serve only these stages (default: every stage whose entry point exists). */
+  stages?: FunctionStage[];
+  /** Leave the emulators running on stop even if this call started them. */
+  keepStack?: boolean;
+  /** Where every line goes: `source` is a stage or `dev` (the stack itself). */
+  onLine?: (source: FunctionStage | 'dev', line: string, stream: 'stdout' | 'stderr') => void;
+  /** How long a stage process may take to start serving (default 90 s: a cold tsx compile on a busy machine). */
+  stageStartTimeoutMs?: number;
+  /** Value given to every secret a stage mounts (default `sluice-local-<secret id>`; never a real secret). */
+  localSecret?: (secretId: string) => string;
+}
+
+export interface ServedStage {
+  stage: FunctionStage;
+  /** `functions/<dir>/index.ts`, relative to the clone. */
+  module: string;
+  /** Base URL the push subscriptions target. */
+  url: string;
+  pid: number;
+}
+
+export interface DevStack {
+  topology: Topology;
+  env: StackEnv;
+  clients: Clients;
+  /** True when this call started the emulators. */
+  startedStack: boolean;
+  served: ServedStage[];
+  /** Stages with no entry point in this clone (their subscriptions wait as pull). */
+  missing: FunctionStage[];
+  bootstrap: BootstrapSummary;
+  /** Publishes one tick now; resolves to the message id. */
+  tick(): Promise<string>;
+  /** Stops what this call started (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** The entry point of `stage` in `root`, or undefined when the stage does not exist yet. */
+export function stageModule(root: string, topology: Topology, stage: FunctionStage): string | undefined {
+  const dirs = [topology.functions[stage].sourceDir, ...(STAGE_DIR_ALIASES[stage] ?? [])];
+  return dirs.map((d) => `${d}/index.ts`).find((file) => existsSync(join(root, file)));
+}
+
+/**
+ * The environment of one served stage: the topology's `functions[stage].env` (which already says
+ * `SLUICE_ENV=local`), `SLUICE_PREFIX`, the emulator endpoints, its secrets (local stand-ins), and
+ * just enough of the parent's environment to run node. Nothing else leaks in from the shell.
+ */
+export function stageEnv(topology: Topology, stage: FunctionStage, stack: StackEnv, localSecret: (id: string) => string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const fn = topology.functions[stage];
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'TERM', 'NODE_OPTIONS', 'SLUICE_GROUP_COMMIT_MS'];
+  const out: Record<string, string> = {};
+  for (const k of keep) if (base[k] !== undefined) out[k] = base[k]!;
+  Object.assign(out, stackEnvRecord(stack), fn.env, { SLUICE_ENV: 'local' });
+  if (topology.prefix) out.SLUICE_PREFIX = topology.prefix;
+  for (const s of fn.secretEnv) out[s.env] = localSecret(s.secret);
+  return out;
+}
+
+/** Starts the dev stack; see the module comment. */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const root = options.root ?? REPO_ROOT;
+  const functionsRoot = options.functionsRoot ?? root;
+  const say = (line: string): void => options.onLine?.('dev', line, 'stdout');
+  // Keeps google-auth-library in this process from probing a metadata server that is not there.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
+  const { started, env } = await ensureStack({ root, log: say });
+  say(started ? 'emulators started' : 'reusing the running emulators');
+  const clients = createClients(loadClientsConfig(stackEnvRecord(env)));
+  const topology = topologyFor(getPipeline(options.pipeline, '--pipeline'), {
+    project: env.SLUICE_PROJECT,
+    region: options.region ?? 'europe-west1',
+    env: 'local',
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
+  const localSecret = options.localSecret ?? ((id: string) => `sluice-local-${id}`);
+
+  const stages = Object.keys(topology.functions) as FunctionStage[];
+  const wanted = stages.filter((s) => !options.stages || options.stages.includes(s));
+  const missing: FunctionStage[] = [];
+  const children: ChildProcess[] = [];
+  const served: ServedStage[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const stopChildren = async (): Promise<void> => {
+    await Promise.all(children.map((c) => terminate(c)));
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (timer) clearInterval(timer);
+    const stopEmulators = started && !options.keepStack;
+    if (!stopEmulators && served.length > 0) {
+      // Park deliveries in the subscriptions while nothing listens.
+      await bootstrapTopology(topology, clients, { admin: createEmulatorAdmin(env) }).catch((err: unknown) => say(`could not switch subscriptions to pull: ${String(err)}`));
+    }
+    await stopChildren();
+    await Promise.allSettled([clients.pubsub.close(), clients.firestore.terminate()]);
+    if (stopEmulators) {
+      await stopStack({ root, log: say });
+      say('emulators stopped');
+    }
+  };
+
+  try {
+    const starting = wanted.map(async (stage) => {
+      const module = stageModule(functionsRoot, topology, stage);
+      if (!module) {
+        missing.push(stage);
+        return;
+      }
+      const child = spawn(process.execPath, ['--import', 'tsx', STAGE_HOST], {
+        cwd: REPO_ROOT,
+        env: {
+          ...stageEnv(topology, stage, env, localSecret),
+          SLUICE_DEV_MODULE: join(functionsRoot, module),
+          SLUICE_DEV_ENTRY_POINT: topology.functions[stage].entryPoint,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      const url = await waitReady(child, stage, options.stageStartTimeoutMs ?? 90_000, (line, stream) => options.onLine?.(stage, line, stream));
+      served.push({ stage, module, url, pid: child.pid! });
+    });
+    const results = await Promise.allSettled(starting);
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    if (failed.length) throw new Error(failed.map((e) => e.message).join('; '));
+    served.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
+    missing.sort((a, b) => stages.indexOf(a) - stages.indexOf(b));
+
+    const urls = new Map(served.map((s) => [s.stage, s.url]));
+    const bootstrap = await bootstrapTopology(topology, clients, {
+      pushBaseUrl: (stage) => urls.get(stage),
+      admin: createEmulatorAdmin(env),
+      log: (line) => say(`bootstrap: ${line}`),
+    });
+    for (const d of bootstrap.drift) say(`bootstrap: DRIFT ${d.kind} ${d.name}: ${d.detail ?? ''}`);
+
+    const job = topology.scheduler.jobs[0]!;
+    const tick = async (): Promise<string> =>
+      clients.pubsub.topic(job.topicName).publishMessage({ data: Buffer.from(job.data, 'utf8'), attributes: job.attributes });
+    if (options.tickIntervalMs > 0) {
+      timer = setInterval(() => {
+        tick().catch((err: unknown) => say(`tick failed: ${err instanceof Error ? err.message : String(err)}`));
+      }, options.tickIntervalMs);
+    }
+    return { topology, env, clients, startedStack: started, served, missing, bootstrap, tick, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Resolves with the stage's URL once its host prints the ready line; forwards every other line. */
+function waitReady(child: ChildProcess, stage: FunctionStage, timeoutMs: number, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const tail: string[] = [];
+    const timer = setTimeout(() => fail(`did not start serving within ${timeoutMs} ms`), timeoutMs);
+    const fail = (why: string): void => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      reject(new Error(`stage ${stage} ${why}${tail.length ? `:\n${tail.join('\n')}` : ''}`));
+    };
+    const forward = (stream: 'stdout' | 'stderr') => (line: string) => {
+      if (!ready && line.startsWith(READY_MARKER)) {
+        ready = true;
+        clearTimeout(timer);
+        resolve((JSON.parse(line.slice(READY_MARKER.length)) as { url: string }).url);
+        return;
+      }
+      if (!ready) {
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+      }
+      onLine(line, stream);
+    };
+    createInterface({ input: child.stdout! }).on('line', forward('stdout'));
+    createInterface({ input: child.stderr! }).on('line', forward('stderr'));
+    child.once('error', (err) => fail(`could not be spawned: ${err.message}`));
+    child.once('exit', (code, signal) => fail(`exited before serving (${signal ?? `code ${code}`})`));
+  });
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
