@@ -24,7 +24,7 @@ import { encodeTick, KeyedBundleBuilder, WIRE_VERSION, type KeyedRecord } from '
 import { FakeClock } from '../shared/ports/clock';
 import { FakePublisher } from '../shared/ports/publisher';
 import { FakeSink } from '../shared/ports/sink';
-import { CountingStateStore, type StateStore } from '../shared/ports/state-store';
+import { CountingStateStore, FakeStateStore, type StateStore } from '../shared/ports/state-store';
 import { approximateBytes, createAggregatorHandler } from '../shared/stages/aggregator';
 import { topologyFor } from '../shared/topology';
 import { AGG, cloudEvent, latestPanes, naiveReference, prng, testPipeline, type PaneRowLike } from '../test/unit/stages/aggregator/fixtures';
@@ -40,13 +40,13 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Events in arrival order: arrival i/RATE s, event time up to 2 s earlier; 1% published twice. */
-function makeInput(): { arrivals: { at: number; record: KeyedRecord }[]; unique: KeyedRecord[] } {
+/** Events in arrival order: arrival i/rate s, event time up to 2 s earlier; 1% published twice. */
+function makeInput(rate = RATE): { arrivals: { at: number; record: KeyedRecord }[]; unique: KeyedRecord[] } {
   const rand = prng(2024);
   const unique: KeyedRecord[] = [];
   const arrivals: { at: number; record: KeyedRecord }[] = [];
   for (let i = 0; i < EVENTS; i++) {
-    const at = START + Math.floor((i * 1000) / RATE);
+    const at = START + Math.floor((i * 1000) / rate);
     const record: KeyedRecord = {
       eventId: `ev-${i}`,
       key: `device-${Math.floor(rand() * KEYS)}`,
@@ -89,7 +89,13 @@ function bundle(pipeline: string, arrivals: { at: number; record: KeyedRecord }[
   return out;
 }
 
-async function runSluice(store: CountingStateStore, inner: StateStore, docSizes: { partition: number; ledger: number }, fsRoot: string) {
+async function runSluice(
+  store: CountingStateStore,
+  inner: StateStore,
+  docSizes: { partition: number; ledger: number },
+  fsRoot: string,
+  params: { rate: number; ledgerBucketMs: number } = { rate: RATE, ledgerBucketMs: 60_000 },
+) {
   const pipeline = testPipeline('bench-agg', {
     window: { kind: 'fixed', size: '1m' },
     trigger: { kind: 'default' },
@@ -101,8 +107,8 @@ async function runSluice(store: CountingStateStore, inner: StateStore, docSizes:
   const clock = new FakeClock(START);
   const sink = new FakeSink();
   const publisher = new FakePublisher();
-  const handler = createAggregatorHandler({ pipeline, topology, store, sink, publisher, clock });
-  const { arrivals, unique } = makeInput();
+  const handler = createAggregatorHandler({ pipeline, topology, store, sink, publisher, clock, options: { ledgerBucketMs: params.ledgerBucketMs } });
+  const { arrivals, unique } = makeInput(params.rate);
   const bundles = bundle(pipeline.name, arrivals);
   const t0 = performance.now();
   for (const b of bundles) {
@@ -193,6 +199,21 @@ async function main(): Promise<void> {
   log(`  per 1k events: writes+deletes ${per1k(writes)}, reads ${per1k(ops.reads)}`);
   log(`naive: ${naiveStore.ops.transactions} transactions in ${Math.round(n.ms)} ms: writes ${naiveStore.ops.writes} reads ${naiveStore.ops.reads}; per 1k: writes ${per1k(naiveWrites)}`);
   log(`lost ${s.lost}, duplicated ${s.duplicated}`);
+
+  // Sensitivity (operation counts do not depend on the backend: the in-memory store gives the same
+  // counts in a fraction of the time): events per bundle (= rate / P per second) and ledger bucket width.
+  log('sensitivity (in-memory store, same counting):');
+  log('  rate/s  bucket  records/bundle  writes/1k  reads/1k  partition doc B  ledger doc B');
+  for (const [rate, ledgerBucketMs] of [[100, 60_000], [300, 60_000], [1000, 10_000], [1000, 60_000], [1000, 300_000], [3000, 60_000]] as const) {
+    const fake = new FakeStateStore();
+    const counted = new CountingStateStore(fake);
+    const sz = { partition: 0, ledger: 0 };
+    const r = await runSluice(counted, fake, sz, `${run}x`, { rate, ledgerBucketMs });
+    const o = counted.ops;
+    log(
+      `  ${String(rate).padStart(6)}  ${String(ledgerBucketMs / 1000).padStart(5)}s  ${String(Math.round(r.deliveries / r.bundles)).padStart(14)}  ${per1k(o.writes + o.deletes).toFixed(1).padStart(9)}  ${per1k(o.reads).toFixed(1).padStart(8)}  ${String(sz.partition).padStart(15)}  ${String(sz.ledger).padStart(12)}${r.lost + r.duplicated > 0 ? '  LOST/DUPLICATED!' : ''}`,
+    );
+  }
   await clients.firestore.terminate();
   process.stdout.write(
     `${JSON.stringify({
