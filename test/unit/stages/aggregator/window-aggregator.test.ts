@@ -149,6 +149,28 @@ describe('WindowAggregator: exactly once', () => {
   });
 });
 
+describe.each([
+  { name: 'sliding', window: { kind: 'sliding', size: '2m', period: '30s' }, ref: { kind: 'sliding', sizeMs: 2 * MIN, periodMs: 30_000 } },
+  { name: 'sessions', window: { kind: 'sessions', gap: '10s' }, ref: { kind: 'sessions', gapMs: 10_000 } },
+] as const)('WindowAggregator: $name windows', ({ name, window, ref }) => {
+  it('duplicates, shuffles and crashes at every point give the naive and runBatch results', async () => {
+    const records = makeRecords(1500, 12, T0, 10 * MIN, 21);
+    const p = testPipeline(`agg-${name}`, { ...FIXED, window, trigger: { kind: 'afterWatermark', early: { kind: 'afterCount', count: 10 } } });
+    // Each message crashes (on its first delivery) at one of the three points, chosen by its id.
+    const points = [FaultPoint.BEFORE_COMMIT, FaultPoint.AFTER_COMMIT, FaultPoint.AFTER_INSERT];
+    const faults = new FailOnceInjector((at, ctx) => points[(ctx.bundleId ? parseInt(ctx.bundleId.slice(0, 6), 16) : ctx.partition) % 3] === at);
+    const h = new Harness(p, { startMs: START, faults });
+    const rand = prng(5);
+    const bundles = bundlesOf(p.name, records, 4, 40);
+    await runToEnd(h, shuffle([...bundles, ...bundles.filter(() => rand() < 0.3)], rand));
+    expect(Object.values(faults.injected).every((n) => n > 0)).toBe(true);
+    const expected = naiveReference(records, ref);
+    expect(diffResults(latestPanes(h.paneRows(), name === 'sessions'), expected)).toEqual([]);
+    expect(diffResults(batchReference(p, records), expected)).toEqual([]);
+    expect(new Set(h.paneRows().map((r) => r.pane_timing))).toEqual(new Set(['EARLY', 'ON_TIME']));
+  });
+});
+
 describe('WindowAggregator: late data', () => {
   it('routes records behind allowed lateness to late_data (once per id) and updates windows within it with LATE panes', async () => {
     const p = testPipeline('agg-late', FIXED);
@@ -208,6 +230,26 @@ describe('WindowAggregator: tick and watermark', () => {
     const quiet = h.paneRows().filter((r) => r.key === quietKey);
     expect(quiet).toHaveLength(1);
     expect(quiet[0]).toMatchObject({ pane_timing: 'ON_TIME', n: 1, total: 3, window_start: new Date(t - (t % MIN)).toISOString() });
+  });
+});
+
+describe('WindowAggregator: processing-time triggers', () => {
+  it('fires an EARLY pane for a quiet partition when the tick finds its processing-time timer due', async () => {
+    const p = testPipeline('agg-ptime', {
+      ...FIXED,
+      trigger: { kind: 'afterWatermark', early: { kind: 'repeatedly', trigger: { kind: 'afterProcessingTime', delay: '10s' } } },
+    });
+    const h = new Harness(p, { startMs: START });
+    const key = 'k1';
+    const partition = partitionOf(key, 4);
+    const t = START - 20 * MIN;
+    await h.deliver(encodeKeyedBundle({ v: WIRE_VERSION, kind: 'bundle', pipeline: p.name, aggregation: AGG, partition, bundleId: 'p1', records: [{ eventId: 'p1', key, eventTime: t, value: { amount: 4 } }] }));
+    expect(h.paneRows()).toEqual([]);
+    h.clock.advance(5_000);
+    expect(await h.tickOnce()).toBe(0); // the timer (10 s after the element) is not due yet
+    h.clock.advance(6_000);
+    expect(await h.tickOnce()).toBe(1);
+    expect(h.paneRows()).toEqual([expect.objectContaining({ key, pane_timing: 'EARLY', pane_index: 0, n: 1, total: 4 })]);
   });
 });
 
