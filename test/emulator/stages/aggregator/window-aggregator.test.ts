@@ -67,8 +67,10 @@ class Rig {
   topology!: Topology;
   served!: ServedFunctions;
   readonly faults = new FailOnceInjector((point, ctx) => {
-    if (ctx.kind !== 'bundle' || !ctx.bundleId) return false;
-    // A third of the bundles crash at each point on their first delivery.
+    // The first advance of each partition fires panes: it crashes after inserting them.
+    if (ctx.kind === 'advance') return point === FaultPoint.AFTER_INSERT;
+    if (!ctx.bundleId) return false;
+    // A quarter of the bundles crash at each point on their first delivery.
     const pick = parseInt(ctx.bundleId.slice(0, 6), 16) % 4;
     return (pick === 0 && point === FaultPoint.BEFORE_COMMIT) || (pick === 1 && point === FaultPoint.AFTER_COMMIT) || (pick === 2 && point === FaultPoint.AFTER_INSERT);
   });
@@ -196,7 +198,8 @@ describe.each(SCENARIOS)('window-aggregator on the emulators: $name windows', ({
     const bundles = bundlesOf(pipeline.name, onTime, agg.partitions, 30);
     const published = shuffle([...bundles, ...bundles.filter(() => rand() < 0.3)], rand);
     await rig.publishBundles(published);
-    expect(rig.failures).toBeGreaterThan(0);
+    expect(rig.faults.injected.beforeCommit).toBeGreaterThan(0);
+    expect(rig.faults.injected.afterCommitBeforeAck).toBeGreaterThan(0);
     expect(rig.faults.injected.beforeCommit + rig.faults.injected.afterCommitBeforeAck + rig.faults.injected.afterInsertBeforeClear).toBe(rig.failures);
 
     // Processing time passes: the watermark (idle advance) passes every window end but not its
@@ -217,6 +220,9 @@ describe.each(SCENARIOS)('window-aggregator on the emulators: $name windows', ({
 
     rig.clock.advance(30 * MIN);
     await rig.tickUntilQuiet();
+
+    expect(rig.faults.injected.afterInsertBeforeClear).toBeGreaterThan(0);
+    expect(rig.faults.injected.beforeCommit + rig.faults.injected.afterCommitBeforeAck + rig.faults.injected.afterInsertBeforeClear).toBe(rig.failures);
 
     const expected = naiveReference([...onTime, ...withinLateness], ref);
     const rows = await rig.paneRows();
