@@ -6,7 +6,10 @@
  * index entry per leaf and could hit the 40,000-entries-per-document limit):
  * - the engine state is ONE string field (`state`: JSON, or `stateGz`: base64 gzip of it when the
  *   JSON is larger than {@link GZIP_ABOVE_BYTES});
- * - the outbox (fired panes and late records not yet confirmed in BigQuery) is ONE string field;
+ * - the outbox (fired panes and late records not yet confirmed in BigQuery) is ONE string field,
+ *   or, when one transaction fires more than {@link OUTBOX_INLINE_BYTES} of rows (a watermark jump
+ *   over many windows), chunk documents `<partition doc>/outbox/<seq>-<i>` written in the same
+ *   transaction and named in `outboxChunks`;
  * - the summary the tick reads with a projection (`maxEventTime`, `lastEventAt`, `watermark`,
  *   `aggWatermark`, `timerEventTime`, `timerProcessingTime`, `outboxCount`) are top-level numbers.
  * Infrastructure should exempt `state`, `stateGz`, `outbox` (and the ledger's `ids`) from
@@ -24,6 +27,12 @@ export const GZIP_ABOVE_BYTES = 64 * 1024;
 
 /** Refuse to write a partition document larger than this: raise the aggregation's partitions instead. */
 export const MAX_PARTITION_DOC_BYTES = 900 * 1024;
+
+/** Outbox JSON up to this size stays in the partition document; more goes to chunk documents. */
+export const OUTBOX_INLINE_BYTES = 256 * 1024;
+
+/** Target size of one outbox chunk document. */
+export const OUTBOX_CHUNK_BYTES = 512 * 1024;
 
 /** A row fired but not yet confirmed in BigQuery. */
 export interface OutboxEntry {
@@ -47,6 +56,8 @@ export interface PartitionDoc {
   aggWatermark: number;
   state: PartitionState;
   outbox: OutboxEntry[];
+  /** Ids of the outbox chunk documents (under the partition document's `outbox` collection); empty when inline. */
+  outboxChunks: string[];
   /** Highest outbox sequence number ever assigned. */
   outboxSeq: number;
   /** Starts of the ledger buckets that exist (for explicit deletion: the emulator has no TTL). */
@@ -91,6 +102,7 @@ export function newPartitionDoc(aggregation: string, partition: number, epoch: s
     aggWatermark: MIN_TIMESTAMP,
     state: initialPartitionState(),
     outbox: [],
+    outboxChunks: [],
     outboxSeq: 0,
     ledgerBuckets: [],
     ledgerExpiry: null,
@@ -111,6 +123,7 @@ export function decodePartitionDoc(d: Doc): PartitionDoc {
     aggWatermark: num(d.aggWatermark, MIN_TIMESTAMP),
     state: stateJson === undefined ? initialPartitionState() : (JSON.parse(stateJson) as PartitionState),
     outbox: typeof d.outbox === 'string' && d.outbox.length > 0 ? (JSON.parse(d.outbox) as OutboxEntry[]) : [],
+    outboxChunks: Array.isArray(d.outboxChunks) ? (d.outboxChunks as string[]) : [],
     outboxSeq: num(d.outboxSeq, 0),
     ledgerBuckets: Array.isArray(d.ledgerBuckets) ? (d.ledgerBuckets as number[]) : [],
     ledgerExpiry: numOrNull(d.ledgerExpiry),
@@ -139,7 +152,8 @@ export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs
     keyCount: p.state.keys.length,
     outboxCount: p.outbox.length,
     outboxSeq: p.outboxSeq,
-    outbox: p.outbox.length > 0 ? JSON.stringify(p.outbox) : '',
+    outbox: p.outbox.length > 0 && p.outboxChunks.length === 0 ? JSON.stringify(p.outbox) : '',
+    outboxChunks: p.outboxChunks,
     ledgerBuckets: p.ledgerBuckets,
     ledgerExpiry: p.ledgerExpiry,
     updatedAt: now,
@@ -167,6 +181,30 @@ export function decodeSummary(d: Doc): PartitionSummary {
     outboxCount: num(d.outboxCount, 0),
     updatedAt: numOrNull(d.updatedAt),
   };
+}
+
+/**
+ * Splits outbox entries into chunks of about {@link OUTBOX_CHUNK_BYTES} of JSON each, or returns
+ * `undefined` when the whole outbox fits inline.
+ */
+export function chunkOutbox(entries: readonly OutboxEntry[]): OutboxEntry[][] | undefined {
+  const sizes = entries.map((e) => Buffer.byteLength(JSON.stringify(e)) + 1);
+  if (sizes.reduce((a, b) => a + b, 2) <= OUTBOX_INLINE_BYTES) return undefined;
+  const chunks: OutboxEntry[][] = [];
+  let cur: OutboxEntry[] = [];
+  let bytes = 2;
+  entries.forEach((e, i) => {
+    const n = sizes[i] as number;
+    if (cur.length > 0 && bytes + n > OUTBOX_CHUNK_BYTES) {
+      chunks.push(cur);
+      cur = [];
+      bytes = 2;
+    }
+    cur.push(e);
+    bytes += n;
+  });
+  if (cur.length > 0) chunks.push(cur);
+  return chunks;
 }
 
 function minOrNull(a: number | null, b: number | null): number | null {

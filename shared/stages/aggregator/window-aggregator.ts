@@ -37,6 +37,7 @@ import type { Topology } from '../../topology';
 import { FaultPoint, InjectedFault, type FaultContext, type FaultInjector } from './faults';
 import { bucketStartOf, idToken, LedgerBucket, ledgerDocId } from './ledger';
 import {
+  chunkOutbox,
   decodePartitionDoc,
   decodeSummary,
   encodePartitionDoc,
@@ -48,6 +49,8 @@ import {
 import { lateRow, PaneRowWriter } from './rows';
 
 const DAY_MS = 86_400_000;
+/** Rows per BigQuery insert request. */
+const INSERT_BATCH_ROWS = 500;
 
 export interface AggregatorOptions {
   /** Event-time width of a ledger bucket (default 60 s): ~12 bytes per event per bucket document. */
@@ -323,27 +326,35 @@ export class WindowAggregator {
       rows.push(e.row);
       byTable.set(e.table, rows);
     }
-    for (const [table, rows] of byTable) {
-      try {
-        await this.deps.sink.insert(table, rows);
-      } catch (err) {
-        if (!(err instanceof RowsRejectedError)) throw err;
-        const { publisher, topology, pipeline, clock, logger } = this.deps;
-        const letters = err.rejected.map((r) =>
-          deadLetterOf({
-            stage: Stage.AGGREGATOR,
-            pipeline: pipeline.name,
-            reason: 'rows_rejected',
-            message: `${table} refused the row: ${r.reason}`,
-            raw: JSON.stringify(rows[r.index]?.json ?? null),
-            attempt: 1,
-            at: clock.now(),
-          }),
-        );
-        await publisher.publish(topology.topics.deadLetter.name, letters.map((d) => ({ data: Buffer.from(encodeDeadLetter(d)) })));
-        for (const d of letters) logger?.metric(SLUICE_METRICS.DEAD_LETTER, { reason: d.reason, stage: Stage.AGGREGATOR, table });
+    for (const [table, all] of byTable) {
+      // insertAll takes at most 50,000 rows and 10 MB per request: stay far below.
+      for (let offset = 0; offset < all.length; offset += INSERT_BATCH_ROWS) {
+        const rows = all.slice(offset, offset + INSERT_BATCH_ROWS);
+        try {
+          await this.deps.sink.insert(table, rows);
+        } catch (err) {
+          if (!(err instanceof RowsRejectedError)) throw err;
+          await this.deadLetterRows(table, rows, err);
+        }
       }
     }
+  }
+
+  private async deadLetterRows(table: string, rows: Row[], err: RowsRejectedError): Promise<void> {
+    const { publisher, topology, pipeline, clock, logger } = this.deps;
+    const letters = err.rejected.map((r) =>
+      deadLetterOf({
+        stage: Stage.AGGREGATOR,
+        pipeline: pipeline.name,
+        reason: 'rows_rejected',
+        message: `${table} refused the row: ${r.reason}`,
+        raw: JSON.stringify(rows[r.index]?.json ?? null),
+        attempt: 1,
+        at: clock.now(),
+      }),
+    );
+    await publisher.publish(topology.topics.deadLetter.name, letters.map((d) => ({ data: Buffer.from(encodeDeadLetter(d)) })));
+    for (const d of letters) logger?.metric(SLUICE_METRICS.DEAD_LETTER, { reason: d.reason, stage: Stage.AGGREGATOR, table });
   }
 
   private async transact(
@@ -367,6 +378,13 @@ export class WindowAggregator {
       if (raw === undefined && ctx.kind === 'advance') return undefined;
       const pd = raw === undefined ? newPartitionDoc(aggregation, partition, this.newEpoch()) : decodePartitionDoc(raw);
       const confirmKey = this.confirmKey(path, pd.epoch);
+      // A large outbox lives in chunk documents: read them too (still before any write).
+      const oldChunks = pd.outboxChunks.map((id) => `${path}/outbox/${id}`);
+      if (oldChunks.length > 0) {
+        const chunkDocs = await tx.getAll(oldChunks);
+        pd.outbox = chunkDocs.flatMap((d) => (typeof d?.entries === 'string' ? (JSON.parse(d.entries) as OutboxEntry[]) : []));
+        pd.outboxChunks = [];
+      }
 
       const aggWatermarkBefore = pd.aggWatermark;
       const hadOutbox = pd.outbox.length > 0;
@@ -399,6 +417,9 @@ export class WindowAggregator {
         entries.push({ seq: ++pd.outboxSeq, table: 'late_data', row: lateRow(pipeline.name, aggregation, rt.compiled.allowedLatenessMs, rec, processingTime) });
       }
       pd.outbox = entries;
+      const chunks = chunkOutbox(entries);
+      const chunkWrites = (chunks ?? []).map((c, i) => ({ id: `${pd.outboxSeq}-${i}`, entries: c }));
+      pd.outboxChunks = chunkWrites.map((c) => c.id);
 
       // Ledger: write touched buckets, delete the ones the new watermark expired.
       const newWatermark = pd.state.watermark;
@@ -435,6 +456,8 @@ export class WindowAggregator {
         pd.aggWatermark === aggWatermarkBefore;
       if (unchanged) return { confirmKey, entries, applied: 0, duplicates, late: 0, panes: 0, watermark: newWatermark, now };
       tx.set(path, encodePartitionDoc(pd, now, this.idleRetentionMs));
+      for (const c of oldChunks) tx.delete(c);
+      for (const c of chunkWrites) tx.set(`${path}/outbox/${c.id}`, { seq: pd.outboxSeq, entries: JSON.stringify(c.entries) });
       const deleted = new Set(deletes);
       for (const b of writes) if (!deleted.has(b.start)) tx.set(b.path, b.toDoc());
       for (const d of deletes) tx.delete(this.ledgerPath(aggregation, partition, d));

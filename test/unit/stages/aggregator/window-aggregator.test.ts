@@ -7,6 +7,7 @@ import {
   AGG,
   batchReference,
   bundlesOf,
+  cloudEvent,
   diffResults,
   latestPanes,
   makeRecords,
@@ -168,6 +169,34 @@ describe.each([
     expect(diffResults(latestPanes(h.paneRows(), name === 'sessions'), expected)).toEqual([]);
     expect(diffResults(batchReference(p, records), expected)).toEqual([]);
     expect(new Set(h.paneRows().map((r) => r.pane_timing))).toEqual(new Set(['EARLY', 'ON_TIME']));
+  });
+});
+
+describe('WindowAggregator: large outbox', () => {
+  it('spills an outbox too large for the partition document into chunk documents, inserts them after a crash, then deletes them', async () => {
+    const p = testPipeline('agg-chunks', { ...FIXED, partitions: 1 });
+    const faults = new FailOnceInjector((at, ctx) => ctx.kind === 'advance' && at === FaultPoint.AFTER_COMMIT);
+    const h = new Harness(p, { startMs: START, faults });
+    const records = makeRecords(6000, 3000, T0, 50_000, 8);
+    for (const b of bundlesOf(p.name, records, 1, 1000)) await h.deliver(b);
+    h.clock.advance(40 * MIN);
+    await h.deliver(JSON.stringify({ v: WIRE_VERSION, kind: 'tick', pipeline: p.name }));
+    const [advance] = h.publisher.on(h.topology.topics.keyed.name);
+    // One advance closes ~3,000 windows at once; its first delivery crashes after commit, before any insert.
+    await expect(h.handler(cloudEvent(advance!.data))).rejects.toThrow(/injected fault at afterCommitBeforeAck/);
+    expect(h.paneRows()).toEqual([]);
+    const path = `${h.topology.firestore.collections.partitions}/${AGG}-0`;
+    const [doc] = await h.fake.getAll([path]);
+    expect((doc!.outboxChunks as string[]).length).toBeGreaterThan(1);
+    expect(doc!.outbox).toBe('');
+    expect(doc!.outboxCount).toBe(new Set(records.map((r) => `${r.key}|${Math.floor(r.eventTime / MIN)}`)).size);
+    expect((await h.fake.list(`${path}/outbox`)).length).toBe((doc!.outboxChunks as string[]).length);
+    await h.deliver(advance!.data); // the redelivery inserts the chunked outbox
+    expect(diffResults(latestPanes(h.paneRows(), false), naiveReference(records, { kind: 'fixed', sizeMs: MIN }))).toEqual([]);
+    await h.tickUntilQuiet();
+    expect(await h.fake.list(`${path}/outbox`)).toEqual([]);
+    const [after] = await h.fake.getAll([path]);
+    expect(after).toMatchObject({ outboxCount: 0, outboxChunks: [] });
   });
 });
 
