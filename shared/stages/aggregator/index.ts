@@ -10,14 +10,17 @@ export {
   type TickOutcome,
 } from './window-aggregator';
 export { FailOnceInjector, FaultPoint, InjectedFault, type FaultContext, type FaultInjector } from './faults';
-export { bucketStartOf, idToken, LEDGER_BYTES_PER_ID, LedgerBucket, ledgerDocId } from './ledger';
+export { bucketStartOf, idToken, LEDGER_BYTES_PER_ID, LEDGER_MAX_IDS, LedgerBucket, ledgerDocId } from './ledger';
 export {
   approximateBytes,
+  chunkOutbox,
   decodePartitionDoc,
   decodeSummary,
   encodePartitionDoc,
   GZIP_ABOVE_BYTES,
   MAX_PARTITION_DOC_BYTES,
+  OUTBOX_CHUNK_BYTES,
+  OUTBOX_INLINE_BYTES,
   newPartitionDoc,
   SUMMARY_FIELDS,
   type OutboxEntry,

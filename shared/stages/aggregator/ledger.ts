@@ -14,6 +14,9 @@ import type { Doc } from '../../ports/state-store';
 /** Bytes per stored id (token + separator). */
 export const LEDGER_BYTES_PER_ID = 12;
 
+/** A bucket holding more ids than this would near Firestore's 1 MiB document limit. */
+export const LEDGER_MAX_IDS = 75_000;
+
 /** A fixed-size token for an event id: 66 bits of SHA-256, base64url. */
 export function idToken(eventId: string): string {
   return createHash('sha256').update(eventId).digest('base64url').slice(0, 11);
@@ -61,8 +64,16 @@ export class LedgerBucket {
     return this.seen.size;
   }
 
-  /** The document to write. `expireAt` is a TTL field (stored as a Timestamp by the Firestore adapter). */
+  /**
+   * The document to write. `expireAt` is a TTL field (stored as a Timestamp by the Firestore adapter).
+   * @throws RangeError when the bucket would hold more than {@link LEDGER_MAX_IDS} ids.
+   */
   toDoc(): Doc {
+    if (this.seen.size > LEDGER_MAX_IDS) {
+      throw new RangeError(
+        `ledger bucket ${this.path} would hold ${this.seen.size} event ids (> ${LEDGER_MAX_IDS}, ~${LEDGER_BYTES_PER_ID} bytes each, near Firestore's 1 MiB document limit); lower ledgerBucketMs or raise the aggregation's partitions`,
+      );
+    }
     return { start: this.start, expireAt: this.expireAt, count: this.seen.size, ids: [...this.seen].join(' ') };
   }
 }

@@ -8,6 +8,7 @@ import {
   encodePartitionDoc,
   GZIP_ABOVE_BYTES,
   idToken,
+  LEDGER_MAX_IDS,
   LedgerBucket,
   newPartitionDoc,
   PaneRowWriter,
@@ -114,5 +115,11 @@ describe('ledger', () => {
     expect(again.add(idToken('e1'))).toBe(false);
     expect(again.add(idToken('e2'))).toBe(true);
     expect(idToken('e1')).toHaveLength(11);
+  });
+
+  it('refuses a bucket near the document size limit with the fix in the message', () => {
+    const b = new LedgerBucket('ledger/x', 0, 100, undefined);
+    for (let i = 0; i <= LEDGER_MAX_IDS; i++) b.add(idToken(`e${i}`));
+    expect(() => b.toDoc()).toThrow(/lower ledgerBucketMs or raise the aggregation's partitions/);
   });
 });
