@@ -33,6 +33,7 @@ export {
   compileAggregation,
   processBundle,
   initialPartitionState,
+  timersDue,
   runBatch,
   type CompiledAggregation,
   type CompiledMeasuresAggregation,

@@ -1,5 +1,5 @@
 export { compileAggregation, type CompiledAggregation, type CompiledMeasuresAggregation, type EngineSpec } from './compile';
-export { processBundle, initialPartitionState } from './process-bundle';
+export { processBundle, initialPartitionState, timersDue } from './process-bundle';
 export { runBatch, type BatchResult } from './batch';
 export type {
   BundleInput,

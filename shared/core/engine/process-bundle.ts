@@ -45,6 +45,12 @@ interface Group<A> {
   end: number;
   acc: A;
   n: number;
+  /**
+   * The open window this group adds to in place, when the key already had it: the group then
+   * works directly on the window's accumulator (no extra accumulator, no merge) — what makes
+   * sparse streaming bundles (about one element per window) cheap.
+   */
+  w?: WindowState<A> | null;
 }
 
 /** Pre-combine groups of one key, by window ordinal. */
@@ -55,6 +61,11 @@ interface KeyGroups<A> {
   /** Cache: the ordinal of the last element's latest window and its group(s). */
   lastOrd: number;
   lastGroups: Group<A>[] | null;
+  /** Cache for one-window-per-element assigners: the last element's group. */
+  last: Group<A> | null;
+  /** The key's state before this bundle (aligned windows only), and its windows by start when many. */
+  ks?: KeyState<A> | null;
+  byStart?: Map<number, WindowState<A>> | null;
 }
 
 const TIMING_CODE: Record<PaneTiming, number> = { EARLY: 1, ON_TIME: 2, LATE: 3 };
@@ -164,13 +175,44 @@ class BundleRun<I, A, O> {
     // Windows per element when size is a multiple of period; otherwise the general path below.
     const perElement = sizeMs % periodMs === 0 ? sizeMs / periodMs : 0;
 
-    for (let i = 0; i < elements.length; i++) {
+    // Fast path: one window per element (fixed, global) and no closed windows to check.
+    const single = perElement === 1 && (closed === null || closed.size === 0);
+    for (let i = 0; single && i < elements.length; i++) {
       const el = elements[i] as Element<I>;
       const t = el.timestamp;
       if (!isValidTimestamp(t)) throw invalidTimestamp(el, i);
       let kg = groups.get(el.key);
       if (kg === undefined) {
-        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null };
+        kg = this.keyGroups(el.key);
+        groups.set(el.key, kg);
+      }
+      const start = isGlobal ? MIN_TIMESTAMP : t - floorMod(t - offsetMs, sizeMs);
+      let g = kg.last;
+      if (g === null || g.start !== start) {
+        const ord = isGlobal ? 0 : (start - offsetMs) / sizeMs;
+        g = kg.byOrd.get(ord) ?? null;
+        if (g === null) {
+          g = this.openGroup(kg, start, isGlobal ? END_OF_TIME : start + sizeMs);
+          kg.byOrd.set(ord, g);
+          kg.list.push(g);
+        }
+        kg.last = g;
+      }
+      if (Math.min(g.end + lateness, END_OF_TIME) <= W) {
+        this.pushLate(el, g.start, g.end, 'expired');
+        continue;
+      }
+      g.acc = fn.addInput(g.acc, el);
+      g.n++;
+    }
+
+    for (let i = 0; !single && i < elements.length; i++) {
+      const el = elements[i] as Element<I>;
+      const t = el.timestamp;
+      if (!isValidTimestamp(t)) throw invalidTimestamp(el, i);
+      let kg = groups.get(el.key);
+      if (kg === undefined) {
+        kg = this.keyGroups(el.key);
         groups.set(el.key, kg);
       }
       const lastStart = isGlobal ? MIN_TIMESTAMP : t - floorMod(t - offsetMs, periodMs);
@@ -183,7 +225,7 @@ class BundleRun<I, A, O> {
         for (let start = lastStart, o = ord; start > t - sizeMs; start -= periodMs, o--) {
           let g = kg.byOrd.get(o);
           if (g === undefined) {
-            g = { start, end: isGlobal ? END_OF_TIME : start + sizeMs, acc: fn.createAccumulator(), n: 0 };
+            g = this.openGroup(kg, start, isGlobal ? END_OF_TIME : start + sizeMs);
             kg.byOrd.set(o, g);
             kg.list.push(g);
           }
@@ -222,26 +264,44 @@ class BundleRun<I, A, O> {
         this.state.keys.push(ks);
       }
       const existing = ks.windows.length;
-      const byStart = existing > 8 ? new Map(ks.windows.map((w) => [w.s, w])) : null;
       let appended = false;
       for (const g of kg.list) {
-        if (g.n === 0) continue; // every element of the group was late
-        let w: WindowState<A> | undefined;
-        if (byStart !== null) w = byStart.get(g.start);
-        else for (let j = 0; j < existing; j++) if ((ks.windows[j] as WindowState<A>).s === g.start) w = ks.windows[j];
-        if (w === undefined) {
+        if (g.n === 0) continue; // every element of the group was late (or its window closed)
+        let w = g.w;
+        if (w) {
+          // The group accumulated into the open window in place.
+          w.a = g.acc;
+          w.c += g.n;
+          w.p += g.n;
+        } else {
+          // openGroup found no open window with this start: the window is new.
           w = this.newWindow(g.start, g.end, g.acc, g.n);
           ks.windows.push(w);
           appended = true;
-        } else {
-          w.a = w.a === null ? g.acc : fn.mergeAccumulators([w.a, g.acc]);
-          w.c += g.n;
-          w.p += g.n;
         }
         this.onElements(ks.key, w, g.n);
       }
       if (appended && existing > 0) ks.windows.sort((a, b) => a.s - b.s);
     }
+  }
+
+  /** Pre-combine groups for a key, remembering the key's existing windows (aligned windows). */
+  private keyGroups(key: string): KeyGroups<A> {
+    const ks = this.index.get(key) ?? null;
+    const byStart = ks !== null && ks.windows.length > 8 ? new Map(ks.windows.map((w) => [w.s, w])) : null;
+    return { key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null, ks, byStart };
+  }
+
+  /** A new group; if the key already has this (open) window, the group accumulates into it in place. */
+  private openGroup(kg: KeyGroups<A>, start: number, end: number): Group<A> {
+    let w: WindowState<A> | undefined;
+    const ks = kg.ks;
+    if (ks !== null && ks !== undefined) {
+      if (kg.byStart) w = kg.byStart.get(start);
+      else for (const x of ks.windows) if (x.s === start) w = x;
+    }
+    if (w !== undefined && w.x !== 1) return { start, end, acc: w.a === null ? this.fn.createAccumulator() : w.a, n: 0, w };
+    return { start, end, acc: this.fn.createAccumulator(), n: 0, w: null };
   }
 
   /** Closed windows (trigger finished) as `key\0start` ids; empty for most partitions. */
@@ -260,7 +320,11 @@ class BundleRun<I, A, O> {
     const W = this.oldWatermark;
     const fn = this.fn;
     const elements = this.input.elements;
-    const perKey = new Map<string, number[]>();
+    // Pre-combine without sorting elements: elements of one key whose timestamps fall in the same
+    // gap-sized bucket are less than `gap` apart, so their proto-windows all overlap and belong to
+    // one session whatever else arrives. Each bucket becomes one group [min t, max t + gap); only the
+    // few groups per key are then sorted and swept into sessions.
+    const perKey = new Map<string, KeyGroups<A>>();
     for (let i = 0; i < elements.length; i++) {
       const el = elements[i] as Element<I>;
       const t = el.timestamp;
@@ -270,31 +334,49 @@ class BundleRun<I, A, O> {
         this.pushLate(el, t, t + gap, 'expired');
         continue;
       }
-      let idx = perKey.get(el.key);
-      if (idx === undefined) {
-        idx = [];
-        perKey.set(el.key, idx);
+      let kg = perKey.get(el.key);
+      if (kg === undefined) {
+        kg = { key: el.key, byOrd: new Map(), list: [], lastOrd: Number.NaN, lastGroups: null, last: null };
+        perKey.set(el.key, kg);
       }
-      idx.push(i);
-    }
-    const ts = (i: number): number => (elements[i] as Element<I>).timestamp;
-    for (const [key, idx] of perKey) {
-      idx.sort((a, b) => ts(a) - ts(b) || a - b);
-      // Sweep the sorted proto-windows into disjoint groups.
-      const groups: Group<A>[] = [];
+      const ord = (t - floorMod(t, gap)) / gap;
       let g: Group<A> | undefined;
-      for (const i of idx) {
-        const el = elements[i] as Element<I>;
-        const t = el.timestamp;
-        if (g !== undefined && t < g.end) {
-          if (t + gap > g.end) g.end = t + gap;
-        } else {
+      if (kg.lastOrd === ord && kg.lastGroups !== null) g = kg.lastGroups[0];
+      else {
+        g = kg.byOrd.get(ord);
+        if (g === undefined) {
           g = { start: t, end: t + gap, acc: fn.createAccumulator(), n: 0 };
-          groups.push(g);
+          kg.byOrd.set(ord, g);
+          kg.list.push(g);
         }
-        g.acc = fn.addInput(g.acc, el);
-        g.n++;
+        kg.lastOrd = ord;
+        kg.lastGroups = [g];
       }
+      g = g as Group<A>;
+      if (t < g.start) g.start = t;
+      if (t + gap > g.end) g.end = t + gap;
+      g.acc = fn.addInput(g.acc, el);
+      g.n++;
+    }
+    for (const [key, kg] of perKey) {
+      // Sweep the bucket groups (sorted by start) into disjoint sessions.
+      const buckets = kg.list.sort(byStart);
+      const groups: Group<A>[] = [];
+      let cur: Group<A> | undefined;
+      let parts: A[] = [];
+      for (const b of buckets) {
+        if (cur !== undefined && b.start < cur.end) {
+          if (b.end > cur.end) cur.end = b.end;
+          cur.n += b.n;
+          parts.push(b.acc);
+        } else {
+          if (cur !== undefined && parts.length > 1) cur.acc = fn.mergeAccumulators(parts);
+          cur = { start: b.start, end: b.end, acc: b.acc, n: b.n };
+          parts = [b.acc];
+          groups.push(cur);
+        }
+      }
+      if (cur !== undefined && parts.length > 1) cur.acc = fn.mergeAccumulators(parts);
       let ks = this.index.get(key);
       if (ks === undefined) {
         ks = { key, windows: [] };
@@ -563,6 +645,10 @@ class BundleRun<I, A, O> {
   }
 }
 
+function byStart(a: { start: number }, b: { start: number }): number {
+  return a.start - b.start;
+}
+
 function closedId(key: string, start: number): string {
   return `${key}\u0000${start}`;
 }
@@ -571,4 +657,12 @@ function invalidTimestamp(el: Element<unknown>, i: number): RangeError {
   return new RangeError(
     `element ${i} (key ${JSON.stringify(el.key)}): timestamp must be a whole number of epoch ms in [MIN_TIMESTAMP, END_OF_TIME); got ${String(el.timestamp)}`,
   );
+}
+
+/**
+ * Whether a partition with these timers needs an advance call at `watermark` / `processingTime`
+ * (for the tick, which reads `state.timers` from partition summaries).
+ */
+export function timersDue(timers: PartitionTimers, watermark: number, processingTime: number): boolean {
+  return (timers.eventTime !== null && clampTime(watermark) >= timers.eventTime) || (timers.processingTime !== null && processingTime >= timers.processingTime);
 }

@@ -286,6 +286,17 @@ describe('sessions', () => {
     expect(h.windows().map((w) => [w.s, w.e, w.t])).toEqual([[0, 25_000, [0, 0, 0]]]);
   });
 
+  it('a merged session keeps the earliest processing-time deadline of its parts', () => {
+    const h = new Harness({ window: { kind: 'sessions', gap: '10s' }, trigger: { kind: 'repeatedly', trigger: { kind: 'afterProcessingTime', delay: '10s' } } });
+    h.send([[0]], { watermark: 0, processingTime: 0 });
+    h.send([[15_000]], { processingTime: 5_000 });
+    expect(h.windows().map((w) => w.tp)).toEqual([10_000, 15_000]);
+    const r = h.send([[8_000]], { processingTime: 6_000 });
+    expect(h.windows().map((w) => [w.s, w.e, w.tp])).toEqual([[0, 25_000, 10_000]]);
+    expect(r.timers.processingTime).toBe(10_000);
+    expect(Harness.brief(h.advance({ processingTime: 10_000 }).panes)).toEqual([['EARLY', 0, -1, true, false, [0, 8_000, 15_000]]]);
+  });
+
   it('expires elements by their own proto-window', () => {
     const h = new Harness({ window: { kind: 'sessions', gap: '10s' } });
     h.advance({ watermark: 10_000 });
