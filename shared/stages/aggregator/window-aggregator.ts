@@ -21,7 +21,7 @@
  * on the ordered stream to partitions with due timers or an unconfirmed outbox.
  */
 import { randomUUID } from 'node:crypto';
-import { compileAggregation, processBundle, type CompiledAggregation, type Element } from '../../core/engine';
+import { compileAggregation, processBundle, timersDue, type CompiledAggregation, type Element } from '../../core/engine';
 import { partitionOf } from '../../core/hash';
 import { END_OF_TIME, isValidTimestamp, MIN_TIMESTAMP } from '../../core/time';
 import { advanceWatermark, combineWatermarks, observeEvents, watermarkPolicy, type WatermarkPolicy } from '../../core/watermark';
@@ -283,8 +283,7 @@ export class WindowAggregator {
       const messages = parts
         .filter(
           (s) =>
-            (s.timerEventTime !== null && s.timerEventTime <= W) ||
-            (s.timerProcessingTime !== null && s.timerProcessingTime <= now) ||
+            timersDue({ eventTime: s.timerEventTime, processingTime: s.timerProcessingTime }, W, now) ||
             (s.outboxCount > 0 && (s.updatedAt === null || now - s.updatedAt >= this.outboxGraceMs)),
         )
         .map((s) => {
