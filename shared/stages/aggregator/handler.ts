@@ -74,6 +74,7 @@ export function createAggregatorHandler(deps: AggregatorDeps): ((event: PubSubCl
         await deadLetter([letter(err.reason, err.message, raw)]);
         return { kind: 'dead-letter', reason: err.reason };
       }
+      logger?.log('WARNING', 'transient failure: not acked, Pub/Sub redelivers', { error: err instanceof Error ? err.message : String(err), attempt });
       throw err;
     }
   };
