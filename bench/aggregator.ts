@@ -13,10 +13,11 @@
  * The naive design is measured in the same run on the same events: one document per key-window and
  * one transaction per event (read the window and the event's dedupe marker, write both).
  *
- * Run: `npm run bench:aggregator [-- events rate]`. Starts the emulator stack when it is not running.
+ * Run: `npm run bench:aggregator [-- events rate]`. Starts the emulator stack when it is not running
+ * (and stops it afterwards unless SLUICE_KEEP_STACK=1).
  * Prints a table, then one JSON line.
  */
-import { ensureStack } from '../emulators/stack';
+import { ensureStack, stopStack } from '../emulators/stack';
 import { stackEnvRecord } from '../emulators/env';
 import { createClients, FirestoreStateStore, loadClientsConfig } from '../shared/adapters';
 import { partitionOf } from '../shared/core/hash';
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
     );
   }
   await clients.firestore.terminate();
+  if (started && !process.env.SLUICE_KEEP_STACK) await stopStack();
   process.stdout.write(
     `${JSON.stringify({
       bench: 'aggregator',
