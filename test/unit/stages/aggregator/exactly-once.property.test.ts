@@ -1,10 +1,12 @@
 /**
  * Property: whatever the delivery schedule — bundle sizes, duplicate publishes, re-composed
  * redeliveries, shuffled order, crashes at any fault point on any message, ticks in between — the
- * latest pane per window equals the plain-loop reference over the unique records.
+ * latest pane per window equals the plain-loop reference over the unique records; records that
+ * arrive after their windows expired all reach late_data, once per id, and change no pane.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { partitionOf } from '../../../../shared/core/hash';
 import { FailOnceInjector } from '../../../../shared/stages/aggregator';
 import { bundlesOf, diffResults, latestPanes, makeRecords, naiveReference, prng, shuffle, testPipeline } from './fixtures';
 import { Harness } from './harness';
@@ -52,6 +54,19 @@ describe('WindowAggregator exactly-once (property)', () => {
           await h.tickUntilQuiet(20);
           const ref = naiveReference(records, c.sessions ? { kind: 'sessions', gapMs: 15_000 } : { kind: 'fixed', sizeMs: MIN });
           expect(diffResults(latestPanes(h.paneRows(), c.sessions), ref)).toEqual([]);
+          expect(await h.ledgerDocs()).toEqual([]);
+
+          // Then records for the same, long-closed windows, with duplicates: all to late_data, once per id.
+          // (Lateness is judged per partition: only partitions that have a watermark can find a record late.)
+          const seen = new Set(records.map((r) => partitionOf(r.key, c.partitions)));
+          const late = makeRecords(Math.ceil(c.count / 4), c.keys, START - 30 * MIN, 5 * MIN, c.seed + 1, 'late-').filter((r) => seen.has(partitionOf(r.key, c.partitions)));
+          const lateBundles = bundlesOf(p.name, late, c.partitions, c.perBundle);
+          for (const b of shuffle([...lateBundles, ...lateBundles.filter(() => rand() < c.dupRate)], rand)) await h.deliver(b);
+          await h.tickUntilQuiet(20);
+          expect(diffResults(latestPanes(h.paneRows(), c.sessions), ref)).toEqual([]);
+          const lateIds = new Set((h.sink.tables.get('late_data') ?? []).map((r) => r.insertId));
+          expect(lateIds.size).toBe(late.length);
+          expect(new Set((h.sink.tables.get('late_data') ?? []).map((r) => r.json.event_id))).toEqual(new Set(late.map((r) => r.eventId)));
           expect(await h.ledgerDocs()).toEqual([]);
         },
       ),
