@@ -63,6 +63,7 @@ try {
   if (stopping) await stack.stop();
   const t = stack.topology;
   for (const s of stack.served) print('dev', `serving ${s.stage} (${s.module}, pid ${s.pid}) at ${s.url}`);
+  for (const f of stack.failed) print('dev', `stage ${f.stage} FAILED to start (${f.module}): ${f.error}; its subscriptions hold messages as pull`, 'stderr');
   for (const m of stack.missing) print('dev', `stage ${m} not present (no ${t.functions[m].sourceDir}/index.ts): its subscriptions hold messages as pull until it exists`);
   const created = stack.bootstrap.entries.filter((e) => e.action === 'created').length;
   print('dev', `topology of ${t.pipeline}: ${created} resources created, ${stack.bootstrap.entries.length - created} already there`);

@@ -25,9 +25,6 @@ import { ensureStack, stopStack } from './stack';
 
 const STAGE_HOST = fileURLToPath(new URL('./stage-host.ts', import.meta.url));
 
-/** Stage directories that differ from the topology's `sourceDir` (checked after it). */
-export const STAGE_DIR_ALIASES: Partial<Record<FunctionStage, string[]>> = { aggregator: ['functions/window-aggregator'] };
-
 export interface DevStackOptions {
   /** Pipeline name (see `pipelines/index.ts`). */
   pipeline: string;
@@ -62,6 +59,13 @@ export interface ServedStage {
   pid: number;
 }
 
+export interface FailedStage {
+  stage: FunctionStage;
+  module: string;
+  /** Why, with the first line the stage printed. */
+  error: string;
+}
+
 export interface DevStack {
   topology: Topology;
   env: StackEnv;
@@ -71,6 +75,8 @@ export interface DevStack {
   served: ServedStage[];
   /** Stages with no entry point in this clone (their subscriptions wait as pull). */
   missing: FunctionStage[];
+  /** Stages whose entry point exists but did not start serving (left out like missing ones; their output was forwarded). */
+  failed: FailedStage[];
   bootstrap: BootstrapSummary;
   /** Publishes one tick now; resolves to the message id. */
   tick(): Promise<string>;
@@ -80,8 +86,8 @@ export interface DevStack {
 
 /** The entry point of `stage` in `root`, or undefined when the stage does not exist yet. */
 export function stageModule(root: string, topology: Topology, stage: FunctionStage): string | undefined {
-  const dirs = [topology.functions[stage].sourceDir, ...(STAGE_DIR_ALIASES[stage] ?? [])];
-  return dirs.map((d) => `${d}/index.ts`).find((file) => existsSync(join(root, file)));
+  const file = `${topology.functions[stage].sourceDir}/index.ts`;
+  return existsSync(join(root, file)) ? file : undefined;
 }
 
 /**
@@ -121,10 +127,18 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const stages = Object.keys(topology.functions) as FunctionStage[];
   const wanted = stages.filter((s) => !options.stages || options.stages.includes(s));
   const missing: FunctionStage[] = [];
+  const failed: FailedStage[] = [];
   const children: ChildProcess[] = [];
   const served: ServedStage[] = [];
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** Base URLs of the stages serving right now. */
+  const urls = new Map<FunctionStage, string>();
+  const rebootstrap = async (): Promise<void> => {
+    await bootstrapTopology(topology, clients, { pushBaseUrl: (stage) => urls.get(stage), admin: createEmulatorAdmin(env) }).catch((err: unknown) =>
+      say(`could not re-point subscriptions: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
 
   const stopChildren = async (): Promise<void> => {
     await Promise.all(children.map((c) => terminate(c)));
@@ -137,7 +151,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const stopEmulators = started && !options.keepStack;
     if (!stopEmulators && served.length > 0) {
       // Park deliveries in the subscriptions while nothing listens.
-      await bootstrapTopology(topology, clients, { admin: createEmulatorAdmin(env) }).catch((err: unknown) => say(`could not switch subscriptions to pull: ${String(err)}`));
+      urls.clear();
+      await rebootstrap();
     }
     await stopChildren();
     await Promise.allSettled([clients.pubsub.close(), clients.firestore.terminate()]);
@@ -164,16 +179,30 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
-      const url = await waitReady(child, stage, options.stageStartTimeoutMs ?? 90_000, (line, stream) => options.onLine?.(stage, line, stream));
+      let url: string;
+      try {
+        url = await waitReady(child, stage, options.stageStartTimeoutMs ?? 90_000, (line, stream) => options.onLine?.(stage, line, stream));
+      } catch (err) {
+        // A broken stage must not take the others down: it is left out like a missing one.
+        await terminate(child);
+        const [why, firstOutput] = (err as Error).message.split('\n');
+        failed.push({ stage, module, error: firstOutput ? `${why} ${firstOutput}` : why! });
+        return;
+      }
       served.push({ stage, module, url, pid: child.pid! });
+      child.once('exit', (code, signal) => {
+        if (stopped) return;
+        say(`stage ${stage} exited (${signal ?? `code ${code}`}); parking its subscriptions as pull until the next \`npm run dev\``);
+        urls.delete(stage);
+        void rebootstrap();
+      });
     });
-    const results = await Promise.allSettled(starting);
-    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
-    if (failed.length) throw new Error(failed.map((e) => e.message).join('; '));
+    await Promise.all(starting);
+    failed.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
     served.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
     missing.sort((a, b) => stages.indexOf(a) - stages.indexOf(b));
 
-    const urls = new Map(served.map((s) => [s.stage, s.url]));
+    for (const s of served) urls.set(s.stage, s.url);
     const bootstrap = await bootstrapTopology(topology, clients, {
       pushBaseUrl: (stage) => urls.get(stage),
       admin: createEmulatorAdmin(env),
@@ -189,7 +218,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         tick().catch((err: unknown) => say(`tick failed: ${err instanceof Error ? err.message : String(err)}`));
       }, options.tickIntervalMs);
     }
-    return { topology, env, clients, startedStack: started, served, missing, bootstrap, tick, stop };
+    return { topology, env, clients, startedStack: started, served, missing, failed, bootstrap, tick, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -9,3 +9,6 @@ export { createEmulatorAdmin } from './admin';
 export type { EmulatorAdmin, NotificationOptions } from './admin';
 export { VIEW_SQL_LABEL, bootstrapTopology, schemaSignature, subscriptionDrift, subscriptionMetadata } from './bootstrap';
 export type { BootstrapAction, BootstrapEntry, BootstrapOptions, BootstrapSummary, ResourceKind, SubscriptionInfo } from './bootstrap';
+export { stageEnv, stageModule, startDevStack } from './dev';
+export type { DevStack, DevStackOptions, FailedStage, ServedStage } from './dev';
+export { formatStageLine } from './dev-log';

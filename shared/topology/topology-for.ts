@@ -263,6 +263,7 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
     SLUICE_BUCKET_RAW: buckets.rawArchive.name,
     SLUICE_BUCKET_LANDING: buckets.landing.name,
     SLUICE_FIRESTORE_ROOT: doc,
+    ...(prefix ? { SLUICE_PREFIX: prefix } : {}),
   };
   const hashSecrets = [...new Set(pipeline.pii.flatMap((r) => (r.action === 'hash' ? [r.key.secret] : [])))].sort();
   const usesBigQuerySideInputs = sideInputs.some((s) => s.kind === 'bigquery');
@@ -310,6 +311,13 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
   };
 
   const stages: FunctionStage[] = ['ingest', 'transform', 'aggregator', 'deadletter'];
+  /** Where each stage's entry point lives (the aggregator's folder carries its full name). */
+  const SOURCE_DIR: Record<FunctionStage, string> = {
+    ingest: 'functions/ingest',
+    transform: 'functions/transform',
+    aggregator: 'functions/window-aggregator',
+    deadletter: 'functions/deadletter',
+  };
   const functions = Object.fromEntries(
     stages.map((stage): [FunctionStage, FunctionSpec] => {
       const s = settings(stage);
@@ -319,7 +327,7 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
           stage,
           name: fitName(base, stage, 49),
           entryPoint: stage,
-          sourceDir: `functions/${stage}`,
+          sourceDir: SOURCE_DIR[stage],
           runtime: 'nodejs20',
           memoryMb: s.memoryMb,
           cpu: '1',

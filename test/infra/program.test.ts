@@ -31,7 +31,7 @@ describe('checkTopology', () => {
 
   it('rejects a stage without a bundle, naming its source', () => {
     const t = fresh();
-    expect(() => checkTopology(t, bundlesFor(t).filter((b) => b.name !== 'aggregator'))).toThrow(/stage aggregator has no bundle \(expected one built from functions\/aggregator\/index.ts\)/);
+    expect(() => checkTopology(t, bundlesFor(t).filter((b) => b.name !== 'aggregator'))).toThrow(/stage aggregator has no bundle \(expected one built from functions\/window-aggregator\/index.ts\)/);
   });
 });
 

@@ -234,3 +234,17 @@ describe.each(['iot-sensors', 'clickstream'])('bootstrapTopology(%s) on the emul
     expect(Object.keys(rows[0] ?? {})).not.toContain('stale');
   });
 });
+
+describe("bootstrapTopology with unserved: 'skip'", () => {
+  it('leaves out the subscriptions of stages that are not served, keeping pull ones', async () => {
+    const t = topologyFor(getPipeline('iot-sensors'), { project: stackEnv().SLUICE_PROJECT, region: 'europe-west1', env: 'local', prefix: freshPrefix('k') });
+    const summary = await bootstrapTopology(t, clients, { pushBaseUrl: (stage) => (stage === 'deadletter' ? 'http://127.0.0.1:9/deadletter' : undefined), unserved: 'skip' });
+    for (const s of t.subscriptions) {
+      const [exists] = await clients.pubsub.subscription(s.name).exists();
+      const kept = s.delivery.kind === 'pull' || s.delivery.stage === 'deadletter';
+      expect(exists, s.name).toBe(kept);
+      expect(summary.delivery[s.name]).toBe(kept ? (s.delivery.kind === 'push' ? pushEndpoint('http://127.0.0.1:9/deadletter', s.delivery.path) : 'pull') : 'skipped');
+    }
+    expect(summary.entries.find((e) => e.kind === 'notification')).toMatchObject({ action: 'skipped', detail: 'no emulator admin given' });
+  });
+});

@@ -32,13 +32,16 @@ afterAll(async () => {
 });
 
 describe('startDevStack on the emulators (fixture stages)', () => {
-  it('serves the stages whose entry point exists (the aggregator from functions/window-aggregator) and names the missing ones', () => {
+  it('serves the stages whose entry point exists (the aggregator from functions/window-aggregator), names the missing ones, survives a broken one', () => {
     expect(stack.startedStack).toBe(false);
     expect(stack.served.map((s) => [s.stage, s.module])).toEqual([
       ['ingest', 'functions/ingest/index.ts'],
       ['aggregator', 'functions/window-aggregator/index.ts'],
     ]);
-    expect(stack.missing).toEqual(['transform', 'deadletter']);
+    expect(stack.missing).toEqual(['transform']);
+    expect(stack.failed).toMatchObject([{ stage: 'deadletter', module: 'functions/deadletter/index.ts' }]);
+    expect(stack.failed[0]!.error).toMatch(/^stage deadletter exited before serving \(code 1\): .*fixture deadletter refuses to start/);
+    expect(lines.some((l) => l.source === 'deadletter' && l.line.includes('fixture deadletter refuses to start'))).toBe(true);
     expect(stack.bootstrap.unservedStages.sort()).toEqual(['deadletter', 'transform']);
   });
 
@@ -67,10 +70,26 @@ describe('startDevStack on the emulators (fixture stages)', () => {
     expect(JSON.parse(String(tick.data))).toEqual({ v: 1, kind: 'tick', pipeline: 'iot-sensors' });
   });
 
+  it('parks the subscriptions of a stage that dies as pull (so deliveries wait instead of dead-lettering)', async () => {
+    const raw = stack.topology.subscriptions.find((s) => s.topic === 'raw')!;
+    const clients = stackClients();
+    const [before] = await clients.pubsub.subscription(raw.name).getMetadata();
+    expect(before.pushConfig?.pushEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ingest\//);
+    await stack.clients.pubsub.topic(stack.topology.topics.raw.name).publishMessage({ data: Buffer.from('crash') });
+    await waitFor('the dev stack noticed ingest exit', () => lines.find((l) => l.source === 'dev' && l.line.startsWith('stage ingest exited (code 3)')));
+    await waitFor('raw subscription back to pull', async () => {
+      const [m] = await clients.pubsub.subscription(raw.name).getMetadata();
+      return m.pushConfig?.pushEndpoint ? undefined : true;
+    });
+    const [tick] = await clients.pubsub.subscription(stack.topology.subscriptions.find((s) => s.topic === 'tick')!.name).getMetadata();
+    expect(tick.pushConfig?.pushEndpoint).toMatch(/\/aggregator\//);
+  });
+
   it('stops its stage processes and parks the push subscriptions as pull, leaving the reused emulators up', async () => {
     const pids = stack.served.map((s) => s.pid);
     await stack.stop();
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(lines.filter((l) => l.source === 'dev' && l.line.includes('exited'))).toHaveLength(1);
     const clients = stackClients();
     for (const s of stack.topology.subscriptions) {
       const [m] = await clients.pubsub.subscription(s.name).getMetadata();

@@ -1,0 +1,119 @@
+/**
+ * `sluice status`: what the pipeline is doing, from the resources the topology names.
+ *
+ * - Subscriptions: how each delivers (push endpoint or pull) and its backlog where the service
+ *   reports one. The Pub/Sub emulator has no metrics API and counting by pulling would consume
+ *   deliveries, so locally the backlog is "n/a"; on a deployed project it comes from Cloud
+ *   Monitoring (`num_undelivered_messages`), not wired yet.
+ * - Warehouse: events (rows, distinct ids), dead letters by stage and reason, late records and
+ *   panes per aggregation — queries with the bytes-billed cap.
+ * - Watermark, its lag and the outbox: read from the window aggregator's state, which does not
+ *   exist yet (stubbed).
+ */
+import type { Topology } from '../shared/topology';
+import { formatTable, runQuery } from './query';
+import type { Target } from './target';
+
+export interface SubscriptionStatus {
+  name: string;
+  /** Stage it pushes to, or `operator` for the terminal hold. */
+  stage: string;
+  delivery: string;
+  backlog?: number;
+  note?: string;
+}
+
+export interface StatusReport {
+  pipeline: string;
+  target: 'local' | 'cloud';
+  project: string;
+  dataset: string;
+  subscriptions: SubscriptionStatus[];
+  events?: { rows: number; distinct: number };
+  deadLetters: Array<{ stage: string; reason: string; count: number }>;
+  late: Array<{ aggregation: string; count: number }>;
+  panes: Array<{ aggregation: string; rows: number }>;
+  /** What could not be read, and why (e.g. a table the bootstrap has not created). */
+  problems: string[];
+  /** Parts that need the window aggregator. */
+  aggregator: string;
+}
+
+const fq = (t: Topology, name: string): string => `\`${t.project}.${t.dataset.id}.${name}\``;
+
+export async function collectStatus(target: Target, o: { maxBytes: number }): Promise<StatusReport> {
+  const t = target.topology;
+  const problems: string[] = [];
+  const subscriptions: SubscriptionStatus[] = [];
+  for (const s of t.subscriptions) {
+    const stage = s.delivery.kind === 'push' ? s.delivery.stage : 'operator';
+    try {
+      const [m] = await target.clients.pubsub.subscription(s.name).getMetadata();
+      const endpoint = m.pushConfig?.pushEndpoint;
+      subscriptions.push({
+        name: s.name,
+        stage,
+        delivery: endpoint ? `push ${endpoint}` : 'pull',
+        note: target.kind === 'local' ? 'backlog n/a (emulator has no metrics)' : 'backlog: Cloud Monitoring not wired yet',
+      });
+    } catch (err) {
+      subscriptions.push({ name: s.name, stage, delivery: 'missing' });
+      problems.push(`subscription ${s.name}: ${firstLine(err)}`);
+    }
+  }
+
+  const query = async (what: string, sql: string): Promise<Array<Record<string, unknown>> | undefined> => {
+    try {
+      return (await runQuery(target.clients.bigquery, sql, { maxBytes: o.maxBytes })).rows;
+    } catch (err) {
+      problems.push(`${what}: ${firstLine(err)}`);
+      return undefined;
+    }
+  };
+  const n = (v: unknown): number => Number((v as { value?: unknown } | null)?.value ?? v ?? 0);
+
+  const ev = await query('events', `SELECT COUNT(*) AS rows_n, COUNT(DISTINCT event_id) AS distinct_n FROM ${fq(t, 'events')}`);
+  const events = ev?.[0] ? { rows: n(ev[0].rows_n), distinct: n(ev[0].distinct_n) } : undefined;
+  const dl = await query('dead letters', `SELECT stage, reason, COUNT(*) AS n FROM ${fq(t, 'dead_letter')} GROUP BY stage, reason ORDER BY n DESC, stage, reason`);
+  const late = await query('late data', `SELECT aggregation, COUNT(*) AS n FROM ${fq(t, 'late_data')} GROUP BY aggregation ORDER BY aggregation`);
+  const panes: StatusReport['panes'] = [];
+  for (const table of t.dataset.tables.filter((x) => x.role === 'panes')) {
+    const rows = await query(`panes of ${table.aggregation}`, `SELECT COUNT(*) AS n FROM ${fq(t, table.name)}`);
+    if (rows?.[0]) panes.push({ aggregation: table.aggregation ?? table.name, rows: n(rows[0].n) });
+  }
+  return {
+    pipeline: t.pipeline,
+    target: target.kind,
+    project: t.project,
+    dataset: t.dataset.id,
+    subscriptions,
+    ...(events ? { events } : {}),
+    deadLetters: (dl ?? []).map((r) => ({ stage: String(r.stage), reason: String(r.reason), count: n(r.n) })),
+    late: (late ?? []).map((r) => ({ aggregation: String(r.aggregation), count: n(r.n) })),
+    panes,
+    problems,
+    aggregator: 'watermark, watermark lag and outbox size: need the window aggregator (not available yet)',
+  };
+}
+
+/** The report as text. */
+export function renderStatus(r: StatusReport): string {
+  const out: string[] = [];
+  out.push(`pipeline ${r.pipeline} — ${r.target} (project ${r.project}, dataset ${r.dataset})`, '');
+  out.push('subscriptions');
+  out.push(formatTable(r.subscriptions.map((s) => ({ subscription: s.name, stage: s.stage, delivery: s.delivery, backlog: s.backlog ?? s.note ?? '' })), 80), '');
+  out.push('warehouse');
+  out.push(r.events ? `  events: ${r.events.rows} rows, ${r.events.distinct} distinct event ids (${r.events.rows - r.events.distinct} duplicate rows)` : '  events: unavailable');
+  const dlTotal = r.deadLetters.reduce((s, x) => s + x.count, 0);
+  out.push(`  dead letters: ${dlTotal}`);
+  for (const d of r.deadLetters) out.push(`    ${d.stage} ${d.reason}: ${d.count}`);
+  out.push(`  late records: ${r.late.reduce((s, x) => s + x.count, 0)}${r.late.length ? ` (${r.late.map((l) => `${l.aggregation} ${l.count}`).join(', ')})` : ''}`);
+  for (const p of r.panes) out.push(`  panes ${p.aggregation}: ${p.rows} rows`);
+  out.push('', `aggregator: ${r.aggregator}`);
+  if (r.problems.length) out.push('', 'problems', ...r.problems.map((p) => `  ${p}`));
+  return out.join('\n');
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+}

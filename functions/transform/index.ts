@@ -1,0 +1,37 @@
+/**
+ * transform entry point: wiring only. Configuration and clients are built once per instance; the
+ * stage logic lives in shared/stages/transform. `SLUICE_TRANSFORM_GROUP_DELAY_MS` optionally
+ * shortens the group-commit delay (the local stack uses it: emulator push has 2 deliveries in flight).
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { BigQuerySink, createClients, FirestoreStateStore, GcsObjectStore, PubSubPublisher } from '../../shared/adapters';
+import { systemClock } from '../../shared/ports';
+import { loadStageContext } from '../../shared/stages/stage-context';
+import { CloudSideInputLoader, createTransformHandler } from '../../shared/stages/transform';
+
+export { createTransformHandler } from '../../shared/stages/transform';
+
+/** Cap on the bytes one side-input query may bill (1 GiB). */
+const SIDE_INPUT_MAX_BYTES_BILLED = 1024 ** 3;
+
+const ctx = loadStageContext();
+const clients = createClients(ctx.clients);
+const delay = Number(process.env.SLUICE_TRANSFORM_GROUP_DELAY_MS);
+const handler = createTransformHandler({
+  pipeline: ctx.pipeline,
+  topology: ctx.topology,
+  sink: new BigQuerySink(clients.bigquery, ctx.topology.dataset.id),
+  publisher: new PubSubPublisher(clients.pubsub),
+  state: new FirestoreStateStore(clients.firestore),
+  sideInputs: new CloudSideInputLoader({
+    objects: new GcsObjectStore(clients.storage),
+    bigquery: { query: async (o) => clients.bigquery.query(o) },
+    queries: new Map(ctx.topology.sideInputs.flatMap((s) => (s.query ? [[s.name, s.query] as const] : []))),
+    maximumBytesBilled: SIDE_INPUT_MAX_BYTES_BILLED,
+  }),
+  secret: (id) => ctx.secret(id),
+  clock: systemClock,
+  ...(Number.isFinite(delay) && delay >= 0 ? { options: { groupCommit: { maxDelayMs: delay } } } : {}),
+});
+
+functions.cloudEvent(ctx.topology.functions.transform.entryPoint, handler);
