@@ -1,0 +1,82 @@
+/**
+ * The aggregator's Pub/Sub handler: decodes a push delivery (keyed bundle, advance or tick) and
+ * runs it through {@link WindowAggregator}. Bad input (undecodable, wrong shape, unknown
+ * aggregation or partition, records with a bad event time or of another partition) goes to the
+ * dead-letter topic with a reason and is acked; only transient failures throw (→ redelivery).
+ */
+import { DecodeError } from '../../core/errors';
+import { decodeAggregatorMessage, deadLetterOf, encodeDeadLetter, Stage, type DeadLetter } from '../../messages';
+import { SLUICE_METRICS } from '../../observability/log';
+import { RejectedMessageError, WindowAggregator, type AggregatorDeps } from './window-aggregator';
+
+/** The part of a Pub/Sub `messagePublished` CloudEvent the handler reads. */
+export interface PubSubCloudEvent {
+  data?: {
+    message?: { data?: string; attributes?: Record<string, string> | null; messageId?: string };
+    deliveryAttempt?: number;
+  };
+}
+
+/** What one delivery did (for tests and logs). */
+export type HandlerOutcome =
+  | { kind: 'bundle'; applied: number; duplicates: number; late: number; panes: number; deadLettered: number }
+  | { kind: 'advance'; panes: number }
+  | { kind: 'tick'; advanced: string[] }
+  | { kind: 'dead-letter'; reason: string };
+
+/** Builds the handler (the entry point wires it; tests call it directly). */
+export function createAggregatorHandler(deps: AggregatorDeps): ((event: PubSubCloudEvent) => Promise<HandlerOutcome>) & { aggregator: WindowAggregator } {
+  const aggregator = new WindowAggregator(deps);
+  const { publisher, topology, pipeline, clock, logger } = deps;
+
+  const deadLetter = async (letters: DeadLetter[]): Promise<void> => {
+    if (letters.length === 0) return;
+    await publisher.publish(
+      topology.topics.deadLetter.name,
+      letters.map((d) => ({ data: Buffer.from(encodeDeadLetter(d)) })),
+    );
+    for (const d of letters) logger?.metric(SLUICE_METRICS.DEAD_LETTER, { reason: d.reason, stage: Stage.AGGREGATOR });
+  };
+
+  const handler = async (event: PubSubCloudEvent): Promise<HandlerOutcome> => {
+    const message = event.data?.message ?? {};
+    const raw = Buffer.from(message.data ?? '', 'base64');
+    const attributes = message.attributes ?? {};
+    const attempt = event.data?.deliveryAttempt ?? 1;
+    const letter = (reason: string, text: string, raw: string | Uint8Array, eventId?: string): DeadLetter =>
+      deadLetterOf({
+        stage: Stage.AGGREGATOR,
+        pipeline: pipeline.name,
+        reason,
+        message: text,
+        raw,
+        attributes,
+        attempt,
+        at: clock.now(),
+        ...(eventId === undefined ? {} : { eventId }),
+      });
+    try {
+      const msg = decodeAggregatorMessage(raw);
+      if (msg.kind === 'tick') {
+        const out = await aggregator.tick(msg);
+        return { kind: 'tick', advanced: out.advanced };
+      }
+      if (msg.kind === 'advance') {
+        const out = await aggregator.applyAdvance(msg);
+        return { kind: 'advance', panes: out.panes };
+      }
+      const out = await aggregator.applyBundle(msg);
+      // Rejected records are dead-lettered only after the bundle's effect is durable (before the ack).
+      await deadLetter(out.rejected.map((r) => letter(r.reason, r.message, JSON.stringify(r.record), r.record.eventId)));
+      return { kind: 'bundle', applied: out.applied, duplicates: out.duplicates, late: out.late, panes: out.panes, deadLettered: out.rejected.length };
+    } catch (err) {
+      if (err instanceof DecodeError || err instanceof RejectedMessageError) {
+        await deadLetter([letter(err.reason, err.message, raw)]);
+        return { kind: 'dead-letter', reason: err.reason };
+      }
+      logger?.log('WARNING', 'transient failure: not acked, Pub/Sub redelivers', { error: err instanceof Error ? err.message : String(err), attempt });
+      throw err;
+    }
+  };
+  return Object.assign(handler, { aggregator });
+}

@@ -1,0 +1,323 @@
+import { describe, expect, it } from 'vitest';
+import { partitionOf } from '../../../../shared/core/hash';
+import { encodeKeyedBundle, WIRE_VERSION, type KeyedRecord } from '../../../../shared/messages';
+import { RowsRejectedError } from '../../../../shared/ports/sink';
+import { FailOnceInjector, FaultPoint } from '../../../../shared/stages/aggregator';
+import {
+  AGG,
+  batchReference,
+  bundlesOf,
+  cloudEvent,
+  diffResults,
+  latestPanes,
+  makeRecords,
+  naiveReference,
+  prng,
+  shuffle,
+  testPipeline,
+  type TestAggregation,
+} from './fixtures';
+import { Harness } from './harness';
+
+const MIN = 60_000;
+const FIXED: TestAggregation = {
+  window: { kind: 'fixed', size: '1m' },
+  trigger: { kind: 'default' },
+  allowedLateness: '5m',
+  accumulation: 'ACCUMULATING',
+  partitions: 4,
+};
+const START = 1_700_000_000_000;
+const T0 = START - 60 * MIN;
+
+/** Delivers everything, then lets processing time pass so idle advance closes every window, and ticks. */
+async function runToEnd(h: Harness, bundles: string[]): Promise<void> {
+  for (const b of bundles) {
+    h.clock.advance(100);
+    await h.deliver(b);
+  }
+  h.clock.advance(40 * MIN);
+  await h.tickUntilQuiet();
+}
+
+function expectMatchesReferences(h: Harness, records: KeyedRecord[], reference = naiveReference(records, { kind: 'fixed', sizeMs: MIN })): void {
+  const latest = latestPanes(h.paneRows(), false);
+  expect(diffResults(latest, reference)).toEqual([]);
+  expect(diffResults(batchReference(h.pipeline, records), reference)).toEqual([]);
+}
+
+describe('WindowAggregator: exactly once', () => {
+  const records = makeRecords(2000, 20, T0, 10 * MIN, 7);
+
+  it('applies each record once despite duplicate bundles and re-composed redeliveries; results equal the naive loop and runBatch', async () => {
+    const p = testPipeline('agg-dupes', FIXED);
+    const h = new Harness(p, { startMs: START });
+    const rand = prng(3);
+    const bundles = bundlesOf(p.name, records, 4, 50);
+    const duplicates = bundles.filter(() => rand() < 0.3);
+    const recomposed = bundlesOf(p.name, shuffle(records.filter(() => rand() < 0.3), rand), 4, 7);
+    let applied = 0;
+    let dupes = 0;
+    for (const b of [...bundles, ...duplicates, ...recomposed]) {
+      h.clock.advance(100);
+      const out = await h.deliver(b);
+      if (out.kind === 'bundle') {
+        applied += out.applied;
+        dupes += out.duplicates;
+      }
+    }
+    expect(applied).toBe(records.length);
+    expect(dupes).toBeGreaterThan(records.length * 0.4);
+    h.clock.advance(40 * MIN);
+    await h.tickUntilQuiet();
+    expectMatchesReferences(h, records);
+    expect(h.sink.rows('late_data')).toEqual([]);
+  });
+
+  it.each([FaultPoint.BEFORE_COMMIT, FaultPoint.AFTER_COMMIT, FaultPoint.AFTER_INSERT])(
+    'a crash at %s on every message loses and double-counts nothing',
+    async (point) => {
+      const p = testPipeline(`agg-fault`, FIXED);
+      const faults = new FailOnceInjector((at) => at === point);
+      const h = new Harness(p, { startMs: START, faults });
+      await runToEnd(h, bundlesOf(p.name, records, 4, 50));
+      // Panes fire only when the tick's advances close windows: one advance per partition at least.
+      expect(faults.injected[point]).toBeGreaterThanOrEqual(point === FaultPoint.AFTER_INSERT ? 4 : 20);
+      expect(h.failures).toBe(faults.injected[point]);
+      expectMatchesReferences(h, records);
+      if (point === FaultPoint.AFTER_INSERT) {
+        // The outbox was not known confirmed: the next transaction re-inserted it (same pane ids).
+        const ids = h.paneRows().map((r) => r.pane_id);
+        expect(new Set(ids).size).toBeLessThan(ids.length);
+      }
+    },
+  );
+
+  it('shuffled delivery order gives the same results', async () => {
+    const p = testPipeline('agg-shuffle', FIXED);
+    const h = new Harness(p, { startMs: START });
+    await runToEnd(h, shuffle(bundlesOf(p.name, records, 4, 50), prng(11)));
+    expectMatchesReferences(h, records);
+  });
+
+  it('clears the outbox and deletes expired ledger buckets; a tick with nothing due sends nothing', async () => {
+    const p = testPipeline('agg-gc', FIXED);
+    const h = new Harness(p, { startMs: START });
+    await runToEnd(h, bundlesOf(p.name, records, 4, 50));
+    const docs = await h.partitionDocs();
+    expect(docs).toHaveLength(4);
+    for (const d of docs) {
+      expect(d.outboxCount).toBe(0);
+      expect(d.outbox).toBe('');
+      expect(d.keyCount).toBe(0);
+      expect(d.ledgerBuckets).toEqual([]);
+      expect(typeof d.expireAt).toBe('number');
+    }
+    expect(await h.ledgerDocs()).toEqual([]);
+    expect(await h.tickUntilQuiet()).toBe(0);
+  });
+
+  it('costs one partition write plus one write per touched ledger bucket per bundle', async () => {
+    const p = testPipeline('agg-cost', FIXED);
+    const h = new Harness(p, { startMs: START });
+    const bundles = bundlesOf(p.name, records, 4, 100);
+    let bucketWrites = 0;
+    for (const b of bundles) {
+      const rs = (JSON.parse(b) as { records: KeyedRecord[] }).records;
+      bucketWrites += new Set(rs.map((r) => Math.floor(r.eventTime / MIN))).size;
+      h.clock.advance(100);
+      await h.deliver(b);
+    }
+    expect(h.store.ops.transactions).toBe(bundles.length);
+    expect(h.store.ops.writes).toBe(bundles.length + bucketWrites);
+    expect(h.store.ops.reads).toBe(bundles.length + bucketWrites);
+    // A redelivery of an applied bundle reads, finds only duplicates, and writes nothing.
+    for (const b of bundles) await h.deliver(b);
+    expect(h.store.ops.writes).toBe(bundles.length + bucketWrites);
+    expect(h.store.ops.reads).toBe(2 * (bundles.length + bucketWrites));
+  });
+
+  it('dead-letters rows the table refuses instead of blocking the partition', async () => {
+    const p = testPipeline('agg-rejected', FIXED);
+    const h = new Harness(p, { startMs: START });
+    for (const b of bundlesOf(p.name, records.slice(0, 200), 4, 50)) await h.deliver(b);
+    h.sink.failNext(new RowsRejectedError(`${AGG}_panes`, [{ index: 0, reason: 'invalid: no such field' }]));
+    h.clock.advance(40 * MIN);
+    await h.tickUntilQuiet();
+    expect(h.deadLetters()).toEqual([expect.objectContaining({ reason: 'rows_rejected', stage: 'aggregator' })]);
+    expect(h.failures).toBe(0);
+    for (const d of await h.partitionDocs()) expect(d.outboxCount).toBe(0);
+  });
+});
+
+describe.each([
+  { name: 'sliding', window: { kind: 'sliding', size: '2m', period: '30s' }, ref: { kind: 'sliding', sizeMs: 2 * MIN, periodMs: 30_000 } },
+  { name: 'sessions', window: { kind: 'sessions', gap: '10s' }, ref: { kind: 'sessions', gapMs: 10_000 } },
+] as const)('WindowAggregator: $name windows', ({ name, window, ref }) => {
+  it('duplicates, shuffles and crashes at every point give the naive and runBatch results', async () => {
+    const records = makeRecords(1500, 12, T0, 10 * MIN, 21);
+    const p = testPipeline(`agg-${name}`, { ...FIXED, window, trigger: { kind: 'afterWatermark', early: { kind: 'afterCount', count: 10 } } });
+    // Each message crashes (on its first delivery) at one of the three points, chosen by its id.
+    const points = [FaultPoint.BEFORE_COMMIT, FaultPoint.AFTER_COMMIT, FaultPoint.AFTER_INSERT];
+    const faults = new FailOnceInjector((at, ctx) => points[(ctx.bundleId ? parseInt(ctx.bundleId.slice(0, 6), 16) : ctx.partition) % 3] === at);
+    const h = new Harness(p, { startMs: START, faults });
+    const rand = prng(5);
+    const bundles = bundlesOf(p.name, records, 4, 40);
+    await runToEnd(h, shuffle([...bundles, ...bundles.filter(() => rand() < 0.3)], rand));
+    expect(Object.values(faults.injected).every((n) => n > 0)).toBe(true);
+    const expected = naiveReference(records, ref);
+    expect(diffResults(latestPanes(h.paneRows(), name === 'sessions'), expected)).toEqual([]);
+    expect(diffResults(batchReference(p, records), expected)).toEqual([]);
+    expect(new Set(h.paneRows().map((r) => r.pane_timing))).toEqual(new Set(['EARLY', 'ON_TIME']));
+  });
+});
+
+describe('WindowAggregator: large outbox', () => {
+  it('spills an outbox too large for the partition document into chunk documents, inserts them after a crash, then deletes them', async () => {
+    const p = testPipeline('agg-chunks', { ...FIXED, partitions: 1 });
+    const faults = new FailOnceInjector((at, ctx) => ctx.kind === 'advance' && at === FaultPoint.AFTER_COMMIT);
+    const h = new Harness(p, { startMs: START, faults });
+    const records = makeRecords(6000, 3000, T0, 50_000, 8);
+    for (const b of bundlesOf(p.name, records, 1, 1000)) await h.deliver(b);
+    h.clock.advance(40 * MIN);
+    await h.deliver(JSON.stringify({ v: WIRE_VERSION, kind: 'tick', pipeline: p.name }));
+    const [advance] = h.publisher.on(h.topology.topics.keyed.name);
+    // One advance closes ~3,000 windows at once; its first delivery crashes after commit, before any insert.
+    await expect(h.handler(cloudEvent(advance!.data))).rejects.toThrow(/injected fault at afterCommitBeforeAck/);
+    expect(h.paneRows()).toEqual([]);
+    const path = `${h.topology.firestore.collections.partitions}/${AGG}-0`;
+    const [doc] = await h.fake.getAll([path]);
+    expect((doc!.outboxChunks as string[]).length).toBeGreaterThan(1);
+    expect(doc!.outbox).toBe('');
+    expect(doc!.outboxCount).toBe(new Set(records.map((r) => `${r.key}|${Math.floor(r.eventTime / MIN)}`)).size);
+    expect((await h.fake.list(`${path}/outbox`)).length).toBe((doc!.outboxChunks as string[]).length);
+    await h.deliver(advance!.data); // the redelivery inserts the chunked outbox
+    expect(diffResults(latestPanes(h.paneRows(), false), naiveReference(records, { kind: 'fixed', sizeMs: MIN }))).toEqual([]);
+    await h.tickUntilQuiet();
+    expect(await h.fake.list(`${path}/outbox`)).toEqual([]);
+    const [after] = await h.fake.getAll([path]);
+    expect(after).toMatchObject({ outboxCount: 0, outboxChunks: [] });
+  });
+});
+
+describe('WindowAggregator: late data', () => {
+  it('routes records behind allowed lateness to late_data (once per id) and updates windows within it with LATE panes', async () => {
+    const p = testPipeline('agg-late', FIXED);
+    const h = new Harness(p, { startMs: START });
+    const onTime = makeRecords(500, 5, T0, 5 * MIN, 5);
+    for (const b of bundlesOf(p.name, onTime, 4, 50)) await h.deliver(b);
+    const maxT = Math.max(...onTime.map((r) => r.eventTime));
+    // Idle advance: watermark = maxT − 10m + (quiet − 1m) = maxT + 2m: windows ending by then are
+    // on time; with 5m allowed lateness, windows ending after maxT − 3m are still open.
+    h.clock.advance(13 * MIN);
+    expect(await h.tickOnce()).toBe(4);
+    expect(latestPanes(h.paneRows(), false).size).toBeGreaterThan(0);
+
+    const lastWindow = maxT - (maxT % MIN);
+    const withinLateness: KeyedRecord[] = [{ eventId: 'late-ok', key: 'u1', eventTime: lastWindow + 10, value: { amount: 1000 } }];
+    const beyond: KeyedRecord[] = [
+      { eventId: 'late-x', key: 'u2', eventTime: T0 + 5, value: { amount: 7 } },
+      { eventId: 'late-y', key: 'u3', eventTime: T0 + 6, value: { amount: 9 } },
+    ];
+    const extra = [...withinLateness, ...beyond];
+    for (const b of bundlesOf(p.name, extra, 4, 50)) await h.deliver(b);
+    for (const b of bundlesOf(p.name, beyond, 4, 50)) await h.deliver(b); // duplicates of late records
+    h.clock.advance(40 * MIN);
+    await h.tickUntilQuiet();
+
+    const late = h.sink.tables.get('late_data') ?? [];
+    expect(new Set(late.map((r) => r.insertId))).toEqual(new Set(beyond.map((r) => `${AGG}:${r.eventId}:${r.eventTime - (r.eventTime % MIN)}`)));
+    expect(late.every((r) => Number(r.json.lateness_ms) > 5 * MIN)).toBe(true);
+    expect(h.lines.filter((l) => l.includes('"late_record"')).length).toBeGreaterThanOrEqual(2);
+
+    const latest = latestPanes(h.paneRows(), false);
+    expect(diffResults(latest, naiveReference([...onTime, ...withinLateness], { kind: 'fixed', sizeMs: MIN }))).toEqual([]);
+    const updated = latest.get(`u1|${lastWindow}|${lastWindow + MIN}`);
+    expect(updated?.timing).toBe('LATE');
+  });
+});
+
+describe('WindowAggregator: tick and watermark', () => {
+  it('closes the windows of a quiet partition from the other partitions’ watermark', async () => {
+    const p = testPipeline('agg-quiet', { ...FIXED, partitions: 2 }, { maxOutOfOrderness: '10s', idleTimeout: '1m' });
+    const h = new Harness(p, { startMs: START });
+    const quietKey = ['a', 'b', 'c', 'd', 'e', 'f'].find((k) => partitionOf(k, 2) === 0)!;
+    const busyKey = ['a', 'b', 'c', 'd', 'e', 'f'].find((k) => partitionOf(k, 2) === 1)!;
+    const t = START - 5 * MIN;
+    await h.deliver(encodeKeyedBundle({ v: WIRE_VERSION, kind: 'bundle', pipeline: p.name, aggregation: AGG, partition: 0, bundleId: 'q', records: [{ eventId: 'q1', key: quietKey, eventTime: t, value: { amount: 3 } }] }));
+    // The busy partition keeps receiving data (event time follows processing time) for 10 minutes.
+    for (let i = 1; i <= 20; i++) {
+      h.clock.advance(30_000);
+      await h.deliver(encodeKeyedBundle({ v: WIRE_VERSION, kind: 'bundle', pipeline: p.name, aggregation: AGG, partition: 1, bundleId: `b${i}`, records: [{ eventId: `b${i}`, key: busyKey, eventTime: t + i * 30_000, value: { amount: 1 } }] }));
+    }
+    expect(h.paneRows().filter((r) => r.key === quietKey)).toEqual([]);
+    const tick = await h.deliver(JSON.stringify({ v: WIRE_VERSION, kind: 'tick', pipeline: p.name }));
+    expect(tick).toEqual({ kind: 'tick', advanced: [`${AGG}/0`] });
+    const [advance] = h.publisher.on(h.topology.topics.keyed.name);
+    expect(advance?.orderingKey).toBe(`${AGG}/0`);
+    await h.deliver(advance!.data);
+    const quiet = h.paneRows().filter((r) => r.key === quietKey);
+    expect(quiet).toHaveLength(1);
+    expect(quiet[0]).toMatchObject({ pane_timing: 'ON_TIME', n: 1, total: 3, window_start: new Date(t - (t % MIN)).toISOString() });
+  });
+});
+
+describe('WindowAggregator: processing-time triggers', () => {
+  it('fires an EARLY pane for a quiet partition when the tick finds its processing-time timer due', async () => {
+    const p = testPipeline('agg-ptime', {
+      ...FIXED,
+      trigger: { kind: 'afterWatermark', early: { kind: 'repeatedly', trigger: { kind: 'afterProcessingTime', delay: '10s' } } },
+    });
+    const h = new Harness(p, { startMs: START });
+    const key = 'k1';
+    const partition = partitionOf(key, 4);
+    const t = START - 20 * MIN;
+    await h.deliver(encodeKeyedBundle({ v: WIRE_VERSION, kind: 'bundle', pipeline: p.name, aggregation: AGG, partition, bundleId: 'p1', records: [{ eventId: 'p1', key, eventTime: t, value: { amount: 4 } }] }));
+    expect(h.paneRows()).toEqual([]);
+    h.clock.advance(5_000);
+    expect(await h.tickOnce()).toBe(0); // the timer (10 s after the element) is not due yet
+    h.clock.advance(6_000);
+    expect(await h.tickOnce()).toBe(1);
+    expect(h.paneRows()).toEqual([expect.objectContaining({ key, pane_timing: 'EARLY', pane_index: 0, n: 1, total: 4 })]);
+  });
+});
+
+describe('window-aggregator handler: bad input', () => {
+  const p = testPipeline('agg-bad', FIXED);
+  const good = (records: unknown[], over: Record<string, unknown> = {}) =>
+    JSON.stringify({ v: WIRE_VERSION, kind: 'bundle', pipeline: p.name, aggregation: AGG, partition: 0, bundleId: 'x', records, ...over });
+  const key0 = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].find((k) => partitionOf(k, 4) === 0)!;
+  const key1 = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].find((k) => partitionOf(k, 4) === 1)!;
+
+  it.each([
+    ['undecodable', 'not json {', 'invalid_json'],
+    ['missing key', good([{ eventId: 'e1', eventTime: 5, value: {} }]), 'invalid_keyed_bundle'],
+    ['missing time', good([{ eventId: 'e1', key: key0, value: {} }]), 'invalid_keyed_bundle'],
+    ['wrong types', good([{ eventId: 'e1', key: key0, eventTime: 'yesterday', value: {} }]), 'invalid_keyed_bundle'],
+    ['unknown aggregation', good([{ eventId: 'e1', key: key0, eventTime: 5, value: {} }], { aggregation: 'nope' }), 'unknown_aggregation'],
+    ['partition out of range', good([{ eventId: 'e1', key: key0, eventTime: 5, value: {} }], { partition: 9 }), 'invalid_partition'],
+    ['another pipeline', good([{ eventId: 'e1', key: key0, eventTime: 5, value: {} }], { pipeline: 'other-pipe' }), 'wrong_pipeline'],
+  ])('%s → dead letter with a reason, acked', async (_name, payload, reason) => {
+    const h = new Harness(p, { startMs: START });
+    const out = await h.handler({ data: { message: { data: Buffer.from(payload).toString('base64') } } });
+    expect(out.kind).toBe('dead-letter');
+    const letters = h.deadLetters();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ stage: 'aggregator', pipeline: p.name });
+    expect(String(letters[0]!.reason)).toContain(reason === 'invalid_json' ? '' : reason);
+    expect(h.lines.some((l) => l.includes('"dead_letter"'))).toBe(true);
+    expect(h.store.ops.transactions).toBe(0);
+  });
+
+  it('dead-letters only the records of another partition and applies the rest', async () => {
+    const h = new Harness(p, { startMs: START });
+    const out = await h.deliver(
+      good([
+        { eventId: 'ok', key: key0, eventTime: T0, value: { amount: 1 } },
+        { eventId: 'misrouted', key: key1, eventTime: T0, value: { amount: 1 } },
+      ]),
+    );
+    expect(out).toMatchObject({ kind: 'bundle', applied: 1, deadLettered: 1 });
+    expect(h.deadLetters()).toEqual([expect.objectContaining({ reason: 'wrong_partition', eventId: 'misrouted' })]);
+  });
+});
