@@ -253,6 +253,7 @@ export function deployPipeline(cfg: StackConfig, topo: Topology, bundles: StageB
       createDatabase: cfg.createFirestoreDatabase,
       indexes: [],
       ttlPolicies: topo.firestore.ttlPolicies.map((p) => ({ collection: p.collectionGroup, field: p.field })),
+      indexExemptions: topo.firestore.indexExemptions.map((p) => ({ collection: p.collectionGroup, field: p.field })),
       users: membersWhere((f) => f.access.firestore),
       protectData: cfg.protectData,
     },

@@ -36,6 +36,8 @@ export interface StateStoreArgs {
   createDatabase: boolean;
   indexes: CompositeIndexArgs[];
   ttlPolicies: TtlPolicyArgs[];
+  /** Fields exempted from single-field indexing: large opaque values (engine state, ledgers) nothing queries. */
+  indexExemptions: { collection: string; field: string }[];
   /**
    * Identities granted `roles/datastore.user`, conditioned on this database only: Firestore's IAM is
    * project-level, and an IAM condition on `resource.name` is how it is narrowed to one database.
@@ -108,6 +110,21 @@ export class StateStore extends pulumi.ComponentResource {
           ttlConfig: {},
           // No indexConfig: the field keeps the default single-field indexes, because the stages
           // also delete expired state by querying this field (the emulator has no TTL).
+        },
+        parent,
+      );
+    }
+
+    for (const ex of args.indexExemptions) {
+      new gcp.firestore.Field(
+        `${name}-noindex-${ex.collection}-${ex.field}`,
+        {
+          project: args.project,
+          database: db,
+          collection: ex.collection,
+          field: ex.field,
+          // An empty index config disables the field's single-field indexes.
+          indexConfig: {},
         },
         parent,
       );

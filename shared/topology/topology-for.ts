@@ -220,8 +220,16 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
     pipelineDocument: doc,
     collections: { partitions: `${doc}/partitions`, ledger: `${doc}/ledger`, schemaRegistry: `${doc}/schema`, files: `${doc}/files` },
     ttlPolicies: [
+      { collectionGroup: 'partitions', field: 'expireAt' },
       { collectionGroup: 'ledger', field: 'expireAt' },
       { collectionGroup: 'files', field: 'expireAt' },
+    ],
+    // Large opaque fields nothing queries: single-field indexes on them would cost index writes
+    // and count against the 40,000 index entries a document may have.
+    indexExemptions: [
+      ...['state', 'stateGz', 'outbox', 'outboxChunks', 'ledgerBuckets'].map((field) => ({ collectionGroup: 'partitions', field })),
+      { collectionGroup: 'ledger', field: 'ids' },
+      { collectionGroup: 'outbox', field: 'entries' },
     ],
   };
 

@@ -214,6 +214,8 @@ export interface FirestoreSpec {
   collections: { partitions: string; ledger: string; schemaRegistry: string; files: string };
   /** TTL policies: collection group and timestamp field (the emulator has no TTL: state is also deleted explicitly). */
   ttlPolicies: Array<{ collectionGroup: string; field: string }>;
+  /** Fields exempted from single-field indexing (large, never queried). */
+  indexExemptions: Array<{ collectionGroup: string; field: string }>;
 }
 
 export interface SideInputSpec {

@@ -253,7 +253,11 @@ describe.each(pipelineNames())('pulumi program for %s', (name) => {
   });
 
   it('sets up Firestore TTL, alerts, channels, the budget and the BigQuery guardrail', () => {
-    expect(ofType(all, 'gcp:firestore/field:Field').map((f) => [f.inputs.collection, f.inputs.field])).toEqual(cloud.firestore.ttlPolicies.map((p) => [p.collectionGroup, p.field]));
+    const fields = ofType(all, 'gcp:firestore/field:Field');
+    expect(fields.filter((f) => f.inputs.ttlConfig).map((f) => [f.inputs.collection, f.inputs.field])).toEqual(cloud.firestore.ttlPolicies.map((p) => [p.collectionGroup, p.field]));
+    // The aggregator's large opaque fields are exempt from single-field indexing.
+    expect(fields.filter((f) => f.inputs.indexConfig).map((f) => [f.inputs.collection, f.inputs.field])).toEqual(cloud.firestore.indexExemptions.map((p) => [p.collectionGroup, p.field]));
+    expect(cloud.firestore.indexExemptions).toContainEqual({ collectionGroup: 'partitions', field: 'state' });
     expect(ofType(all, 'gcp:logging/metric:Metric')).toHaveLength(4);
     expect(ofType(all, 'gcp:monitoring/alertPolicy:AlertPolicy').length).toBeGreaterThanOrEqual(4);
     expect(ofType(all, 'gcp:monitoring/notificationChannel:NotificationChannel').map((c) => c.inputs.type).sort()).toEqual(['email', 'webhook_tokenauth']);
