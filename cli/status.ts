@@ -1,10 +1,9 @@
 /**
  * `sluice status`: what the pipeline is doing, from the resources the topology names.
  *
- * - Subscriptions: how each delivers (push endpoint or pull) and its backlog where the service
- *   reports one. The Pub/Sub emulator has no metrics API and counting by pulling would consume
- *   deliveries, so locally the backlog is "n/a"; on a deployed project it comes from Cloud
- *   Monitoring (`num_undelivered_messages`), not wired yet.
+ * - Subscriptions: how each delivers (push endpoint or pull) and its backlog. On a deployed
+ *   project the backlog comes from Cloud Monitoring (`backlog.ts`); the Pub/Sub emulator has no
+ *   metrics and counting by pulling would change delivery, so locally it is "n/a (emulator)".
  * - Warehouse: events (rows, distinct ids), dead letters by stage and reason, late records and
  *   panes per aggregation — queries with the bytes-billed cap.
  * - Aggregator: per aggregation the watermark (as the next tick computes it) and its lag, partition
@@ -13,6 +12,7 @@
  */
 import { FirestoreStateStore } from '../shared/adapters/firestore-state-store';
 import { readAggregatorState, type AggregationState } from './aggregator-state';
+import { readBacklog, type Backlog } from './backlog';
 import type { Topology } from '../shared/topology';
 import { formatTable, runQuery } from './query';
 import type { Target } from './target';
@@ -22,7 +22,10 @@ export interface SubscriptionStatus {
   /** Stage it pushes to, or `operator` for the terminal hold. */
   stage: string;
   delivery: string;
+  /** Undelivered messages (Cloud Monitoring's newest sample). */
   backlog?: number;
+  /** Age of the oldest unacknowledged message, seconds. */
+  oldestUnackedAgeS?: number;
   note?: string;
 }
 
@@ -60,11 +63,27 @@ export async function collectStatus(target: Target, o: { maxBytes: number; now?:
         name: s.name,
         stage,
         delivery: endpoint ? `push ${endpoint}` : 'pull',
-        note: target.kind === 'local' ? 'n/a (emulator)' : 'n/a (Cloud Monitoring not wired)',
+        ...(target.kind === 'local' ? { note: 'n/a (emulator)' } : {}),
       });
     } catch (err) {
       subscriptions.push({ name: s.name, stage, delivery: 'missing' });
       problems.push(`subscription ${s.name}: ${firstLine(err)}`);
+    }
+  }
+
+  if (target.kind === 'cloud') {
+    let backlog = new Map<string, Backlog>();
+    try {
+      const client = await target.clients.pubsub.auth.getClient();
+      backlog = await readBacklog(async (url) => (await client.request({ url })).data, t.project, subscriptions.map((x) => x.name), now);
+    } catch (err) {
+      problems.push(`backlog (Cloud Monitoring): ${firstLine(err)}`);
+    }
+    for (const sub of subscriptions) {
+      const b = backlog.get(sub.name);
+      if (b?.undelivered !== undefined) sub.backlog = b.undelivered;
+      if (b?.oldestUnackedAgeS !== undefined) sub.oldestUnackedAgeS = b.oldestUnackedAgeS;
+      if (!b && sub.delivery !== 'missing') sub.note = 'no recent sample';
     }
   }
 
@@ -114,7 +133,7 @@ export function renderStatus(r: StatusReport): string {
   const out: string[] = [];
   out.push(`pipeline ${r.pipeline} — ${r.target} (project ${r.project}, dataset ${r.dataset})`, '');
   out.push('subscriptions');
-  out.push(formatTable(r.subscriptions.map((s) => ({ subscription: s.name, stage: s.stage, delivery: s.delivery, backlog: s.backlog ?? s.note ?? '' })), 80), '');
+  out.push(formatTable(r.subscriptions.map((s) => ({ subscription: s.name, stage: s.stage, delivery: s.delivery, backlog: s.backlog ?? s.note ?? '', 'oldest unacked': s.oldestUnackedAgeS === undefined ? '' : formatLag(s.oldestUnackedAgeS * 1000) })), 80), '');
   out.push('warehouse');
   out.push(r.events ? `  events: ${r.events.rows} rows, ${r.events.distinct} distinct event ids (${r.events.rows - r.events.distinct} duplicate rows)` : '  events: unavailable');
   const dlTotal = r.deadLetters.reduce((s, x) => s + x.count, 0);
