@@ -1,7 +1,7 @@
 /**
  * The `sluice` commands that read what the stages leave behind, on the emulators: `tail` (pane
- * rows in a panes table), `replay` (an archive written by ingest's own archiver, republished by
- * the real command) and `status` (partition documents written by the real window aggregator).
+ * rows in a panes table), `replay` (an archive written by the ingest stage's handler, republished
+ * by the real command, ingested again) and `status` (partition documents written by the real window aggregator).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,13 @@ import { resolveTarget, type Target } from '../../../cli/target';
 import { bootstrapTopology } from '../../../emulators/bootstrap';
 import { FirestoreStateStore } from '../../../shared/adapters/firestore-state-store';
 import { GcsObjectStore } from '../../../shared/adapters/gcs-object-store';
+import { decodeEventBundle } from '../../../shared/messages';
+import { createLogger } from '../../../shared/observability/log';
 import { FakeClock } from '../../../shared/ports/clock';
-import { archiveLineOf, RawArchiver, readArchive, type RawMessage } from '../../../shared/stages/ingest';
+import { FakeObjectStore, type ObjectStore } from '../../../shared/ports/object-store';
+import { FakePublisher } from '../../../shared/ports/publisher';
+import { FakeStateStore } from '../../../shared/ports/state-store';
+import { createIngestHandler, ingestResourcesOf, readArchive, type IngestDefinition } from '../../../shared/stages/ingest';
 import { runAggregatorScenario } from '../../unit/cli/aggregator-scenario';
 import { stackAdmin, waitFor } from '../helpers';
 
@@ -79,46 +84,56 @@ describe('sluice tail / replay / status on the emulators', () => {
     expect(lines[3]).toContain('readings=9');
   });
 
-  it('replay: republishes exactly the archived messages of the range (payload and attributes), nothing outside it', async () => {
+  it('replay: republishes exactly the archived messages of the range; ingest derives the same envelopes from them', async () => {
     const store = new GcsObjectStore(target.clients.storage);
     const bucket = target.topology.buckets.rawArchive.name;
     const T = Date.UTC(2026, 0, 2, 23, 50);
+    const iot = target.pipeline as IngestDefinition;
+    const ingest = (clock: FakeClock, publisher: FakePublisher, archive: ObjectStore) =>
+      createIngestHandler({ definition: iot, publisher, store: archive, state: new FakeStateStore(), clock, logger: createLogger({ pipeline: iot.name, stage: 'ingest' }, () => {}), ...ingestResourcesOf(target.topology), groupCommitDelayMs: 0 });
+    const push = (data: Uint8Array, attributes: Record<string, string>, messageId: string, publishTime: number) => ({
+      source: `//pubsub.googleapis.com/${target.topology.topics.raw.path}`,
+      id: messageId,
+      data: { message: { data: Buffer.from(data).toString('base64'), attributes, messageId, publishTime: new Date(publishTime).toISOString() } },
+    });
+
+    // 1. The ingest stage itself receives the messages and writes the archive (real GCS emulator).
     const clock = new FakeClock(T);
-    const archiver = new RawArchiver({ store, bucket, clock, maxDelayMs: 0, maxItems: 10_000, maxBytes: 1 << 24 });
+    const original = new FakePublisher();
+    const handler = ingest(clock, original, store);
     let n = 0;
-    const flush = async (at: number, count: number): Promise<void> => {
+    const deliverAt = async (at: number, count: number): Promise<void> => {
       clock.advance(at - clock.now());
-      const messages: RawMessage[] = [];
+      const deliveries: Array<Promise<unknown>> = [];
       for (let i = 0; i < count; i++, n++) {
         const batch = n % 4 === 3;
         const data = batch
           ? `{"reading_id":"r${n}a","device_id":"d${n % 5}","measured_at":"2026-01-02T23:00:00Z","temperature_c":${n}}\n{"reading_id":"r${n}b","device_id":"d${n % 5}","measured_at":"2026-01-02T23:00:01Z","temperature_c":${n}}`
           : `{"reading_id":"r${n}","device_id":"d${n % 5}","measured_at":"2026-01-02T23:00:00Z","temperature_c":${n}.5}`;
-        messages.push({ messageId: `orig-${n}`, publishTime: at - 20, attributes: batch ? { 'sluice-format': 'ndjson' } : { 'sluice-format': 'json', note: `n${n}` }, data: Buffer.from(data) });
+        deliveries.push(handler(push(Buffer.from(data), batch ? { 'sluice-format': 'ndjson' } : { 'sluice-format': 'json', note: `n${n}` }, `orig-${n}`, at - 20)));
       }
-      if (n === count) messages.push({ messageId: 'bin', publishTime: at, attributes: { origin: 'binary' }, data: Buffer.from([0xff, 0x00, 0xfe]) });
-      await Promise.all([archiver.add(messages.map(archiveLineOf)), archiver.drain()]);
+      if (n === count) deliveries.push(handler(push(Buffer.from([0xff, 0x00, 0xfe]), { origin: 'binary' }, 'orig-bin', at - 20)));
+      await Promise.all(deliveries);
     };
-    await flush(T, 6); // 23:50 — in range, with a non-UTF-8 payload
-    await flush(T + 5 * MIN, 5); // 23:55 — in range
-    await flush(T + 15 * MIN, 4); // 00:05 next day — in range, another dt= prefix
-    await flush(T + 40 * MIN, 3); // 00:30 — outside
+    await deliverAt(T, 6); // 23:50 — in range, with a non-UTF-8 payload (dead-lettered)
+    await deliverAt(T + 5 * MIN, 5); // 23:55 — in range
+    await deliverAt(T + 15 * MIN, 4); // 00:05 next day — in range, another dt= prefix
+    await deliverAt(T + 40 * MIN, 3); // 00:30 — outside
 
-    const from = new Date(T).toISOString();
-    const to = new Date(T + 30 * MIN).toISOString();
-    const { stdout } = await sluice('replay', '--from', from, '--to', to);
+    // 2. The real command.
+    const { stdout } = await sluice('replay', '--from', new Date(T).toISOString(), '--to', new Date(T + 30 * MIN).toISOString());
 
-    // The archive's contents for the range, read back from GCS (what ingest would replay).
+    // The archive's contents for the range, read back from GCS.
     const objects = (await store.list(bucket, 'dt=2026-01-0')).filter((o) => {
       const t = Number(/\/(\d+)-/.exec(o.name)?.[1]);
       return t >= T && t < T + 30 * MIN;
     });
-    expect(objects).toHaveLength(3);
+    expect(objects.length).toBeGreaterThanOrEqual(3);
     const archived = (await Promise.all(objects.map((o) => store.read(bucket, o.name)))).flatMap((gz) => readArchive(gz));
-    expect(archived).toHaveLength(16);
+    expect(archived.map((m) => m.messageId).sort()).toEqual([...Array.from({ length: 15 }, (_, i) => `orig-${i}`), 'orig-bin'].sort());
     const records = archived.reduce((s, m) => s + (m.attributes['sluice-format'] === 'ndjson' ? 2 : 1), 0);
     const bytes = archived.reduce((s, m) => s + m.data.byteLength, 0);
-    expect(stdout).toContain(`replayed 3 objects: 16 messages, ${records} events, ${bytes} payload bytes`);
+    expect(stdout).toContain(`replayed ${objects.length} objects: 16 messages, ${records} events, ${bytes} payload bytes`);
 
     const received: Message[] = [];
     const sub = target.clients.pubsub.subscription(target.topology.subscriptions.find((s) => s.topic === 'raw')!.name);
@@ -132,6 +147,27 @@ describe('sluice tail / replay / status on the emulators', () => {
     await sub.close();
     const key = (data: Uint8Array, attributes: Record<string, string>) => `${Buffer.from(data).toString('hex')}|${JSON.stringify(Object.entries(attributes).sort())}`;
     expect(received.map((m) => key(m.data, m.attributes)).sort()).toEqual(archived.map((m) => key(m.data, m.attributes)).sort());
+
+    // 3. Ingest again on the replayed deliveries (new message ids and publish times): the same
+    //    event ids, event times and records as the first time for the messages in the range.
+    const again = new FakePublisher();
+    const replayHandler = ingest(new FakeClock(T + 60 * MIN), again, new FakeObjectStore());
+    await Promise.all(received.map((m) => replayHandler(push(m.data, m.attributes, m.id, m.publishTime.getTime()))));
+    const envelopes = (p: FakePublisher) =>
+      p
+        .on(target.topology.topics.events.name)
+        .flatMap((m) => decodeEventBundle(m.data).envelopes)
+        .map((e) => JSON.stringify([e.eventId, e.eventTime, e.record]))
+        .sort();
+    const inRange = new Set(archived.map((m) => m.messageId));
+    const originalInRange = original
+      .on(target.topology.topics.events.name)
+      .flatMap((m) => decodeEventBundle(m.data).envelopes)
+      .filter((e) => inRange.has(e.source.messageId))
+      .map((e) => JSON.stringify([e.eventId, e.eventTime, e.record]))
+      .sort();
+    expect(originalInRange).toHaveLength(records - 1);
+    expect(envelopes(again)).toEqual(originalInRange);
   });
 
   it('status: watermark, lag, partitions and outbox of partition documents written by the window aggregator', async () => {
