@@ -178,7 +178,12 @@ export function buildProgram(): Command {
       await withTarget(o, async (target) => {
         const store = new GcsObjectStore(target.clients.storage);
         const bucket = target.topology.buckets.rawArchive.name;
-        const objects = await listArchiveObjects(store, bucket, fromMs, toMs);
+        const objects = await listArchiveObjects(store, bucket, fromMs, toMs).catch((err: unknown) => {
+          if ((err as { code?: unknown }).code === 404) {
+            throw new Error(`the raw archive bucket gs://${bucket} does not exist: start the stack with npm run dev (or deploy), or pass the --prefix / --pipeline it was created with`);
+          }
+          throw err;
+        });
         const totalBytes = objects.reduce((n, x) => n + x.size, 0);
         console.error(`${objects.length} archive objects (${totalBytes} bytes) in gs://${bucket} for [${new Date(fromMs).toISOString()}, ${new Date(toMs).toISOString()})`);
         if (o.dryRun) {
@@ -187,6 +192,7 @@ export function buildProgram(): Command {
         }
         const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} objects | {messages} messages | {events} events', stream: process.stderr }, Presets.shades_classic) : undefined;
         bar?.start(objects.length, 0, { messages: 0, events: 0 });
+        let last = { objects: 0, messages: 0 };
         const s = await replayArchive({
           store,
           publisher: new PubSubPublisher(target.clients.pubsub),
@@ -195,7 +201,15 @@ export function buildProgram(): Command {
           objects,
           definition: target.pipeline,
           elapsedMs: () => performance.now(),
-          onProgress: (p) => bar?.update(p.objects, { messages: p.messages, events: p.events }),
+          onProgress: (p) => {
+            last = p;
+            bar?.update(p.objects, { messages: p.messages, events: p.events });
+          },
+        }).catch((err: unknown) => {
+          bar?.stop();
+          // Republishing is idempotent downstream: re-running the same range is safe.
+          console.error(`replay stopped after ${last.objects} of ${objects.length} objects (${last.messages} messages published); re-run the same range to finish`);
+          throw err;
         });
         bar?.stop();
         console.log(
