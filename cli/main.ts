@@ -1,6 +1,5 @@
 /**
- * `sluice` — the pipeline from a terminal: `publish`, `query`, `status` (`tail` and `replay` come
- * with the window aggregator). Acts on the local emulator stack (`.emulators/env`) by default and
+ * `sluice` — the pipeline from a terminal: `publish`, `tail`, `query`, `status`, `replay`. Acts on the local emulator stack (`.emulators/env`) by default and
  * on a deployed project with `--project <id>` (Application Default Credentials).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -10,7 +9,10 @@ import { pipelineNames } from '../pipelines';
 import { PubSubPublisher } from '../shared/adapters/pubsub-publisher';
 import { fileFormatOf, messagesFromCsv, messagesFromEvents, messagesFromNdjson, publishMessages, type ProducerMessage } from './publish';
 import { DEFAULT_MAX_BYTES, formatTable, resolveSql, runQuery } from './query';
+import { GcsObjectStore } from '../shared/adapters/gcs-object-store';
+import { listArchiveObjects, parseIsoTime, checkRange, replayArchive } from './replay';
 import { collectStatus, renderStatus } from './status';
+import { aggregationsToTail, PaneTail, paneLine, parseSince } from './tail';
 import { resolveTarget, type Target, type TargetOptions } from './target';
 
 const number = (what: string, check: (n: number) => boolean, rule: string) => (v: string): number => {
@@ -113,7 +115,7 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('Subscriptions, warehouse counts (events, dead letters by reason, late records, panes); watermark once the aggregator exists.')
+    .description('Per aggregation: watermark and its lag, partitions, next timer, outbox, late and pane counts; subscriptions (backlog) and dead letters by reason.')
     .option('--max-bytes <n>', 'bytes-billed cap of each status query', whole('--max-bytes', 1), DEFAULT_MAX_BYTES)
     .option('--json', 'print the report as JSON', false)
     .action(async (_o, cmd: Command) => {
@@ -121,6 +123,98 @@ export function buildProgram(): Command {
       await withTarget(o, async (target) => {
         const report = await collectStatus(target, { maxBytes: o.maxBytes });
         console.log(o.json ? JSON.stringify(report, null, 2) : renderStatus(report));
+      });
+    });
+
+  program
+    .command('tail')
+    .description('Print panes as they land in the <aggregation>_panes tables, one line each.')
+    .option('--aggregation <name>', 'only this aggregation (default: all)')
+    .option('--since <time>', 'panes fired since an ISO time or a duration back from now (10m, 2h)', '10m')
+    .option('--follow', 'keep polling for new panes (Ctrl-C stops)', false)
+    .option('--interval <seconds>', 'seconds between polls with --follow', number('--interval', (n) => n >= 0.2, '≥ 0.2'), 2)
+    .option('--lookback <seconds>', 're-read this far behind the newest pane on every poll (panes that land late)', number('--lookback', (n) => n >= 0, '≥ 0'), 120)
+    .option('--max-bytes <n>', 'bytes-billed cap of each poll', whole('--max-bytes', 1), DEFAULT_MAX_BYTES)
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<TargetOptions & { aggregation?: string; since: string; follow: boolean; interval: number; lookback: number; maxBytes: number }>();
+      const sinceMs = parseSince(o.since, Date.now());
+      await withTarget(o, async (target) => {
+        const aggs = aggregationsToTail(target.pipeline.aggregations, o.aggregation);
+        const tails = aggs.map(
+          (a) =>
+            new PaneTail(target.clients.bigquery, target.topology, a, sinceMs, {
+              maxBytes: o.maxBytes,
+              lookbackMs: o.lookback * 1000,
+              ...(target.kind === 'cloud' ? { location: target.topology.dataset.location } : {}),
+            }),
+        );
+        let stop = false;
+        const onSigint = () => {
+          stop = true;
+        };
+        process.once('SIGINT', onSigint);
+        try {
+          do {
+            for (const t of tails) for (const row of await t.poll()) console.log(paneLine(row, t.aggregation));
+            if (o.follow && !stop) await new Promise((r) => setTimeout(r, o.interval * 1000));
+          } while (o.follow && !stop);
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      });
+    });
+
+  program
+    .command('replay')
+    .description('Re-run archived raw messages (GCS raw archive, by ingest time) through the stages: republished to the raw topic as archived.')
+    .requiredOption('--from <ISO>', 'start of the range, inclusive (ingest time, e.g. 2026-01-01T10:00:00Z)')
+    .requiredOption('--to <ISO>', 'end of the range, exclusive')
+    .option('--dry-run', 'list the objects and count, publish nothing', false)
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<TargetOptions & { from: string; to: string; dryRun: boolean }>();
+      const fromMs = parseIsoTime(o.from, '--from');
+      const toMs = parseIsoTime(o.to, '--to');
+      checkRange(fromMs, toMs);
+      await withTarget(o, async (target) => {
+        const store = new GcsObjectStore(target.clients.storage);
+        const bucket = target.topology.buckets.rawArchive.name;
+        const objects = await listArchiveObjects(store, bucket, fromMs, toMs).catch((err: unknown) => {
+          if ((err as { code?: unknown }).code === 404) {
+            throw new Error(`the raw archive bucket gs://${bucket} does not exist: start the stack with npm run dev (or deploy), or pass the --prefix / --pipeline it was created with`);
+          }
+          throw err;
+        });
+        const totalBytes = objects.reduce((n, x) => n + x.size, 0);
+        console.error(`${objects.length} archive objects (${totalBytes} bytes) in gs://${bucket} for [${new Date(fromMs).toISOString()}, ${new Date(toMs).toISOString()})`);
+        if (o.dryRun) {
+          for (const x of objects) console.log(`gs://${bucket}/${x.name}  ${x.size} bytes`);
+          return;
+        }
+        const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} objects | {messages} messages | {events} events', stream: process.stderr }, Presets.shades_classic) : undefined;
+        bar?.start(objects.length, 0, { messages: 0, events: 0 });
+        let last = { objects: 0, messages: 0 };
+        const s = await replayArchive({
+          store,
+          publisher: new PubSubPublisher(target.clients.pubsub),
+          bucket,
+          topic: target.topology.topics.raw.name,
+          objects,
+          definition: target.pipeline,
+          elapsedMs: () => performance.now(),
+          onProgress: (p) => {
+            last = p;
+            bar?.update(p.objects, { messages: p.messages, events: p.events });
+          },
+        }).catch((err: unknown) => {
+          bar?.stop();
+          // Republishing is idempotent downstream: re-running the same range is safe.
+          console.error(`replay stopped after ${last.objects} of ${objects.length} objects (${last.messages} messages published); re-run the same range to finish`);
+          throw err;
+        });
+        bar?.stop();
+        console.log(
+          `replayed ${s.objects} objects: ${s.messages} messages, ${s.events} events, ${s.bytes} payload bytes (${s.archiveBytes} archived) to ${target.topology.topics.raw.path} in ${s.seconds.toFixed(1)} s`,
+        );
       });
     });
 

@@ -5,6 +5,7 @@
  */
 import { readStackEnv, stackEnvRecord, type StackEnv } from '../emulators/env';
 import { getPipeline } from '../pipelines';
+import type { AnyPipeline } from '../shared/pipeline';
 import { createClients, loadClientsConfig, type Clients } from '../shared/adapters/clients';
 import { ConfigError } from '../shared/core/errors';
 import { topologyFor, type Topology } from '../shared/topology';
@@ -23,6 +24,7 @@ export interface TargetOptions {
 
 export interface Target {
   kind: 'local' | 'cloud';
+  pipeline: AnyPipeline;
   topology: Topology;
   clients: Clients;
   /** The local stack's endpoints (local targets only). */
@@ -38,7 +40,7 @@ export function resolveTarget(o: TargetOptions): Target {
   const extra = o.prefix ? { prefix: o.prefix } : {};
   if (o.project) {
     const clients = createClients({ projectId: o.project });
-    return { kind: 'cloud', topology: topologyFor(pipeline, { project: o.project, region, env: 'cloud', ...extra }), clients, close: () => closeClients(clients) };
+    return { kind: 'cloud', pipeline, topology: topologyFor(pipeline, { project: o.project, region, env: 'cloud', ...extra }), clients, close: () => closeClients(clients) };
   }
   let stack: StackEnv;
   try {
@@ -51,6 +53,7 @@ export function resolveTarget(o: TargetOptions): Target {
   const clients = createClients(loadClientsConfig(stackEnvRecord(stack)));
   return {
     kind: 'local',
+    pipeline,
     topology: topologyFor(pipeline, { project: stack.SLUICE_PROJECT, region, env: 'local', ...extra }),
     clients,
     stack,

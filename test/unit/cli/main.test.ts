@@ -26,6 +26,15 @@ describe('sluice argument checks', () => {
     expect(parseError(['--pipeline', 'clickstream', 'publish', '--count', '10', '--batch', '5', '--rate', '2.5'])).toBeUndefined();
     expect(parseError(['query', 'SELECT 1', '--max-bytes', '1000'])).toBeUndefined();
     expect(parseError(['status', '--json'])).toBeUndefined();
+    expect(parseError(['tail', '--aggregation', 'device_minute', '--since', '1h', '--follow', '--interval', '0.5'])).toBeUndefined();
+    expect(parseError(['replay', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-01T06:00:00Z', '--dry-run'])).toBeUndefined();
+  });
+
+  it('replay needs both ends of the range; tail polls no faster than 0.2 s', () => {
+    expect(parseError(['replay', '--from', '2026-01-01T00:00:00Z'])).toMatch(/required option '--to <ISO>' not specified/);
+    expect(parseError(['replay', '--to', '2026-01-01T00:00:00Z'])).toMatch(/required option '--from <ISO>' not specified/);
+    expect(parseError(['tail', '--interval', '0.1'])).toMatch(/--interval must be ≥ 0.2; got 0.1/);
+    expect(parseError(['tail', '--lookback', '-1'])).toMatch(/--lookback must be ≥ 0; got -1/);
   });
 
   it('refuses bad numbers with the rule', () => {
