@@ -54,6 +54,12 @@ describe('decodeMessage: formats', () => {
     expect(d.recordsIn).toBe(4);
   });
 
+  it('stamps records of an NDJSON message with format ndjson, like the lines of a landed NDJSON file', () => {
+    const d = decode([JSON.stringify(reading(1)), JSON.stringify(reading(2))].join('\n'));
+    expect(d.envelopes.map((e) => e.source.format)).toEqual(['ndjson', 'ndjson']);
+    expect(decode(JSON.stringify(reading(3))).envelopes[0]!.source.format).toBe('json');
+  });
+
   it('decodes CSV with a header row into string cells with the same ids and times as the JSON form', () => {
     const rs = [reading(1), reading(2)];
     const csv = ['reading_id,device_id,measured_at,temperature_c', ...rs.map((r) => [r.reading_id, r.device_id, r.measured_at, r.temperature_c].join(','))].join('\r\n');
