@@ -83,7 +83,7 @@ export function decodeMessage(message: RawMessage, origin: RecordOrigin, options
     const envelopes: Envelope[] = [];
     const rejected: Rejected[] = [];
     const values: unknown[] = [];
-    for (const item of items) {
+    for (const [i, item] of items.entries()) {
       if ('rejected' in item) {
         rejected.push(item.rejected);
         continue;
@@ -91,7 +91,7 @@ export function decodeMessage(message: RawMessage, origin: RecordOrigin, options
       values.push(item.value);
       // A record keeps the payload's format (an NDJSON line is `ndjson`, as on the batch path) unless it is a change event.
       const recordFormat = format === 'json' || format === 'ndjson' ? (jsonFormat(item.value) === 'cdc-debezium' ? 'cdc-debezium' : format) : format;
-      const r = envelopeOf(item.value, item.raw, recordFormat, origin, options);
+      const r = envelopeOf(item.value, item.raw, recordFormat, origin, options, batch ? i : undefined);
       if (isRejected(r)) rejected.push(r);
       else envelopes.push(r);
     }
