@@ -133,8 +133,10 @@ describe('raw topic and landing bucket → ingest → transform → BigQuery, GC
       expect(f.name).toMatch(/^dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/[^/]+\.ndjson\.gz$/);
       expect(hours.has(f.name.slice(0, f.name.lastIndexOf('/') + 1))).toBe(true);
     }
-    // Group commit: fewer objects than messages (one per flush, never one per event).
-    expect(archive.files.length).toBeLessThan(published.size);
+    // One object per flush holding whole messages, never one per event (how many deliveries share a
+    // flush depends on timing, so only the bounds are asserted).
+    expect(archive.files.length).toBeLessThanOrEqual(published.size);
+    expect(archive.files.length).toBeLessThan(all.length);
     expect(new Map([...archive.lines].map(([id, l]) => [id, { data: l.data, attributes: l.attributes }]))).toEqual(published);
 
     // 3. Keyed records: each clean order once, keyed by country in partition partitionOf(country, P),
