@@ -83,13 +83,15 @@ export function decodeMessage(message: RawMessage, origin: RecordOrigin, options
     const envelopes: Envelope[] = [];
     const rejected: Rejected[] = [];
     const values: unknown[] = [];
-    for (const item of items) {
+    for (const [i, item] of items.entries()) {
       if ('rejected' in item) {
         rejected.push(item.rejected);
         continue;
       }
       values.push(item.value);
-      const r = envelopeOf(item.value, item.raw, format === 'json' || format === 'ndjson' ? jsonFormat(item.value) : format, origin, options);
+      // A record keeps the payload's format (an NDJSON line is `ndjson`, as on the batch path) unless it is a change event.
+      const recordFormat = format === 'json' || format === 'ndjson' ? (jsonFormat(item.value) === 'cdc-debezium' ? 'cdc-debezium' : format) : format;
+      const r = envelopeOf(item.value, item.raw, recordFormat, origin, options, batch ? i : undefined);
       if (isRejected(r)) rejected.push(r);
       else envelopes.push(r);
     }

@@ -57,7 +57,8 @@ export type IngestReason = (typeof IngestReason)[keyof typeof IngestReason];
 
 /**
  * Builds the envelope of one decoded value. `raw` is the record's own text (a line, a CSV row, an
- * array element) kept for its dead letter; `index` is its position in a landed file.
+ * array element) kept for its dead letter; `index` is its position in a landed file or a producer
+ * batch (undefined for a single event): with an id attribute, the event id is `<attribute>#<index>`.
  */
 export function envelopeOf(
   value: unknown,
@@ -88,11 +89,14 @@ export function envelopeOf(
     const maxDepth = options.limits?.maxDepth ?? DEFAULT_INPUT_LIMITS.maxDepth;
     guardValue(record, { ...options.limits, maxDepth: maxDepth - RECORD_NESTING }, 'record');
     if (cdc?.before) guardValue(cdc.before, { ...options.limits, maxDepth: maxDepth - RECORD_NESTING - 2 }, 'before');
-    const eventId = extractEventId(source.eventId, {
+    let eventId = extractEventId(source.eventId, {
       record,
       attributes: origin.attributes,
       ...(cdc?.position ? { cdcPosition: cdc.position } : {}),
     });
+    // An id attribute names a whole message (or file): its records are told apart by position, or
+    // a producer batch would collapse into one event downstream (every stage dedupes by eventId).
+    if (index !== undefined && source.eventId.from === 'attribute' && Object.prototype.hasOwnProperty.call(origin.attributes, source.eventId.name) && origin.attributes[source.eventId.name]) eventId = `${eventId}#${index}`;
     const eventTime = extractEventTime(source.eventTime, {
       record,
       attributes: origin.attributes,

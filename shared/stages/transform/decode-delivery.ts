@@ -33,6 +33,11 @@ export interface RejectedEnvelope {
   /** The envelope as JSON text (its raw payload for the dead letter). */
   raw: string;
   attributes?: Record<string, string>;
+  /**
+   * The envelope, when it passed the guards (safe to walk) and was rejected for its content
+   * (`invalid_unicode`): the stage applies the PII rules to it before dead-lettering.
+   */
+  envelope?: Envelope;
 }
 
 export type DecodedDelivery =
@@ -91,6 +96,7 @@ function checkUnicode(index: number, envelope: Envelope): RejectedEnvelope | und
     message: `${where}: contains a lone UTF-16 surrogate (a \\ud800-style escape) that UTF-8 cannot encode; send well-formed Unicode`,
     raw: JSON.stringify(envelope),
     attributes: envelope.source.attributes,
+    envelope,
   };
 }
 

@@ -242,7 +242,8 @@ export class TransformStage {
       dead('wrong_pipeline', `bundle is for pipeline '${decoded.pipeline}' but this transform serves '${this.pipeline.name}'; check the events topic's subscriptions`, delivery.data, delivery.attributes);
     } else {
       outcome.envelopes = decoded.envelopes.length + decoded.rejected.length;
-      for (const r of decoded.rejected) dead(r.reason, r.message, r.raw, r.attributes ?? delivery.attributes, r.eventId);
+      // A guarded envelope rejected for its content still holds PII: redact it like any per-record dead letter.
+      for (const r of decoded.rejected) dead(r.reason, r.message, r.envelope ? this.redacted(r.envelope) : r.raw, r.attributes ?? delivery.attributes, r.eventId);
       const tables = decoded.envelopes.length > 0 && !this.enricher.isEmpty ? await this.enricher.tables() : new Map<string, SideTable>();
       if (decoded.envelopes.length > 0) await this.registry.ready(now);
       const drift: ObservedChange[] = [];

@@ -54,6 +54,12 @@ describe('decodeMessage: formats', () => {
     expect(d.recordsIn).toBe(4);
   });
 
+  it('stamps records of an NDJSON message with format ndjson, like the lines of a landed NDJSON file', () => {
+    const d = decode([JSON.stringify(reading(1)), JSON.stringify(reading(2))].join('\n'));
+    expect(d.envelopes.map((e) => e.source.format)).toEqual(['ndjson', 'ndjson']);
+    expect(decode(JSON.stringify(reading(3))).envelopes[0]!.source.format).toBe('json');
+  });
+
   it('decodes CSV with a header row into string cells with the same ids and times as the JSON form', () => {
     const rs = [reading(1), reading(2)];
     const csv = ['reading_id,device_id,measured_at,temperature_c', ...rs.map((r) => [r.reading_id, r.device_id, r.measured_at, r.temperature_c].join(','))].join('\r\n');
@@ -93,6 +99,18 @@ describe('decodeMessage: identity rules', () => {
     expect(decode(JSON.stringify(rec), clickstream, { event_id: 'e-9' }).envelopes[0]!.eventId).toBe('e-9');
     expect(decode(JSON.stringify(rec), clickstream).envelopes[0]!.eventId).toBe(contentHashId(rec));
     expect(decode(JSON.stringify(rec), clickstream).envelopes[0]!.eventTime).toBe(PUBLISH_MS - 10);
+  });
+
+  it('an id attribute on a producer batch names the message: each record gets <id>#<index>, none collapse', () => {
+    const recs = [0, 1, 2].map((i) => ({ user_email: 'a@b.c', event_type: 'click', page: `/p${i}`, ip: '1.2.3.4', client_ts: PUBLISH_MS - i }));
+    const ndjson = [JSON.stringify(recs[0]), '{oops', JSON.stringify(recs[1]), JSON.stringify(recs[2])].join('\n');
+    // The index is the record's position in the message (bad lines count), so a redelivery gives the same ids.
+    expect(decode(ndjson, clickstream, { event_id: 'e-7' }).envelopes.map((e) => e.eventId)).toEqual(['e-7#0', 'e-7#2', 'e-7#3']);
+    expect(decode(JSON.stringify(recs), clickstream, { event_id: 'e-8' }).envelopes.map((e) => e.eventId)).toEqual(['e-8#0', 'e-8#1', 'e-8#2']);
+    // Without the attribute the fallback applies per record, unchanged.
+    expect(decode(JSON.stringify(recs), clickstream).envelopes.map((e) => e.eventId)).toEqual(recs.map((r) => contentHashId(r)));
+    // A one-element array is a single event: the attribute is its id as is.
+    expect(decode(JSON.stringify([recs[0]]), clickstream, { event_id: 'e-9' }).envelopes[0]!.eventId).toBe('e-9');
   });
 
   it('falls back to publish time only when the time field is absent, never when it is malformed', () => {

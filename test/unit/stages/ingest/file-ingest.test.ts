@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { TransientError } from '../../../../shared/core/errors';
 import { decodeDeadLetter, decodeEventBundle } from '../../../../shared/messages';
 import type { OutboundMessage } from '../../../../shared/ports';
-import { fileDocId } from '../../../../shared/stages/ingest';
+import { getPipeline } from '../../../../pipelines';
+import { fileDocId, type IngestDefinition } from '../../../../shared/stages/ingest';
 import { FILES_TOPIC, iot, orders, pushEvent, reading, setup } from './fixtures';
 
 function notification(object: string, generation: string, extra: Record<string, unknown> = {}, attributes: Record<string, string> = {}) {
@@ -149,6 +150,15 @@ describe('ingest batch path', () => {
     await store.write('landing', 'm.csv', Buffer.from(csv));
     await handler(notification('m.csv', '1', { contentType: 'text/csv', metadata: { site: 'north' } }));
     expect(envelopesOn(publisher)[0]!.source.attributes).toEqual({ site: 'north' });
+  });
+
+  it('an id attribute in the object metadata names the file: records get <id>#<index>, none collapse', async () => {
+    const clickstream = getPipeline('clickstream') as IngestDefinition;
+    const { store, publisher, handler } = setup(clickstream);
+    const clicks = [0, 1, 2].map((i) => ({ user_email: 'a@b.c', event_type: 'click', page: `/p${i}`, ip: '1.2.3.4', client_ts: 1772359200000 + i }));
+    await store.write('landing', 'c.ndjson', Buffer.from(clicks.map((c) => JSON.stringify(c)).join('\n')));
+    await handler(notification('c.ndjson', '1', { metadata: { event_id: 'f-1' } }));
+    expect(envelopesOn(publisher).map((e) => e.eventId)).toEqual(['f-1#0', 'f-1#1', 'f-1#2']);
   });
 
   it('reads a landed file of change events (gzip NDJSON), dead-lettering a delete without its before-image', async () => {

@@ -339,6 +339,11 @@ describe('TransformStage', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
     expect(deadLetters(publisher)).toHaveLength(5);
+    // The surrogate record passed the guards: its dead letter has PII handled as in events.
+    const surrogate = JSON.parse(deadLetters(publisher)[4]!.payload) as { record: Record<string, unknown> };
+    expect(surrogate.record.email).toBe(createHmac('sha256', HMAC_KEY).update(String(order(9).email)).digest('hex'));
+    expect(surrogate.record.customer).toBe('\ud800abc');
+    expect('ssn' in surrogate.record).toBe(false);
 
     // Invalid UTF-8 bytes, garbage and a wrong pipeline dead-letter the whole delivery.
     const cases: [Buffer, string][] = [
