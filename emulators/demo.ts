@@ -181,7 +181,7 @@ export function compareWindows(got: Map<string, WindowResult>, want: Map<string,
 }
 
 /** Latest pane per window of one aggregation, from its view. */
-async function latestPanes(stack: DevStack, p: AnyPipeline, aggregation: string): Promise<Map<string, WindowResult>> {
+export async function latestPanes(stack: DevStack, p: AnyPipeline, aggregation: string): Promise<Map<string, WindowResult>> {
   const a = p.aggregations.find((x) => x.name === aggregation)!;
   const { rows } = await runQuery(stack.clients.bigquery, `SELECT * FROM ${fq(stack.topology, aggregation)}`, { maxBytes: 1e12 });
   const out = new Map<string, WindowResult>();
