@@ -120,11 +120,11 @@ export function naiveFixedWindows(p: AnyPipeline, aggregation: string, events: r
       let x = acc.get(id);
       if (!x) acc.set(id, (x = { key, start, n: 0, sums: {} }));
       x.n += 1;
-      for (const m of a.measures) {
-        if (!('field' in m) || !m.field) continue;
-        const v = fieldOf(e.record!, m.field);
+      for (const field of new Set(a.measures.map((m) => ('field' in m ? m.field : undefined)))) {
+        if (!field) continue;
+        const v = fieldOf(e.record!, field);
         if (typeof v !== 'number') continue;
-        const s = (x.sums[m.field] ??= { s: 0, n: 0, min: Infinity, max: -Infinity });
+        const s = (x.sums[field] ??= { s: 0, n: 0, min: Infinity, max: -Infinity });
         s.s += v;
         s.n += 1;
         s.min = Math.min(s.min, v);
