@@ -30,9 +30,12 @@ const ops = {
   gcsWrites: 0,
 };
 
+// The local host's outer server re-emits each request on the framework's server: count a request once.
+const counted = new WeakSet();
 const origEmit = http.Server.prototype.emit;
 http.Server.prototype.emit = function (event, req, res) {
-  if (event === 'request' && res && typeof res.once === 'function') {
+  if (event === 'request' && res && typeof res.once === 'function' && !counted.has(req)) {
+    counted.add(req);
     const t0 = performance.now();
     ops.invocations += 1;
     res.once('finish', () => {
