@@ -24,6 +24,7 @@ import { messagesFromEvents, publishMessages } from '../cli/publish';
 import { formatTable, runQuery } from '../cli/query';
 import { PubSubPublisher } from '../shared/adapters';
 import { parseDuration } from '../shared/core/duration';
+import type { DurationInput } from '../shared/core/spec';
 import { extractEventId, type AnyPipeline } from '../shared/pipeline';
 import type { Topology } from '../shared/topology';
 import { startDevStack, type DevStack } from './dev';
@@ -37,8 +38,13 @@ export interface DemoOptions {
   batch: number;
   /** Rows of the result table to print. */
   rows: number;
-  /** Give up waiting for completion after this long (ms). */
-  timeoutMs: number;
+  /**
+   * Give up waiting for completion after this long (ms). Default: 3 minutes plus the time the
+   * watermark's idle advance needs to pass the last window (idle timeout + out-of-orderness +
+   * the largest window size): ~6 minutes for iot-sensors, ~14 for clickstream (5-minute idle
+   * timeout, 5-minute sliding windows).
+   */
+  timeoutMs?: number;
   tickIntervalMs: number;
   /** Progress and results go here (default stdout). */
   print: (line: string) => void;
@@ -77,7 +83,7 @@ export interface DemoResult {
   elapsedMs: number;
 }
 
-const DEFAULTS: Omit<DemoOptions, 'print'> = { pipeline: 'iot-sensors', count: 2_000, seed: 7, batch: 100, rows: 15, timeoutMs: 420_000, tickIntervalMs: 2_000 };
+const DEFAULTS: Omit<DemoOptions, 'print'> = { pipeline: 'iot-sensors', count: 2_000, seed: 7, batch: 100, rows: 15, tickIntervalMs: 2_000 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const num = (v: unknown): number => Number((v as { value?: unknown } | null)?.value ?? v ?? 0);
@@ -223,9 +229,10 @@ async function progress(stack: DevStack, p: AnyPipeline, lastWindowEnd: Map<stri
     seen.add(agg);
     if (d.maxEventTime === null || d.maxEventTime === undefined) continue;
     const wm = num(d.watermark);
-    minWatermark = Math.min(minWatermark, wm);
     const end = lastWindowEnd.get(agg);
-    if (end !== undefined && wm < end) done = false;
+    if (end === undefined) continue;
+    minWatermark = Math.min(minWatermark, wm);
+    if (wm < end) done = false;
   }
   for (const a of lastWindowEnd.keys()) if (!seen.has(a)) done = false;
   return { cleanRows: num(ev?.n), cleanDistinct: num(ev?.d), deadLettered: num(dl?.n), panes, partitionsDone: done, minWatermark };
@@ -288,6 +295,8 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
   for (const e of cleanEvents(events)) generatorId.set(extractEventId(p.source.eventId, { record: e.record, attributes: o.batch === 1 ? e.attributes : {} }), e.eventId);
   const ooo = parseDuration(p.watermark?.maxOutOfOrderness ?? 0, 'maxOutOfOrderness');
   const idle = parseDuration(p.watermark?.idleTimeout ?? 0, 'idleTimeout');
+  const maxWindowMs = Math.max(...checked.map((a) => parseDuration((a.window as { size: DurationInput }).size, 'size')));
+  const timeoutMs = o.timeoutMs ?? 180_000 + idle + ooo + maxWindowMs;
   const lastWindowEnd = new Map<string, number>();
   for (const a of checked) {
     const ref = naiveFixedWindows(p, a.name, events, new Set());
@@ -313,7 +322,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
       `published ${pub.events} events in ${pub.messages} messages (${o.batch === 1 ? 'one JSON event each' : `NDJSON, ${o.batch} per message`}) in ${(pub.elapsedMs / 1000).toFixed(1)} s: ` +
         `${kinds.valid} valid, ${kinds.duplicate} duplicates, ${kinds.late} late, ${kinds.invalid} invalid`,
     );
-    say(`waiting for completion: the watermark (${ooo / 1000} s out-of-orderness, idle advance after ${idle / 1000} s) must pass every window, outboxes empty…`);
+    say(`waiting for completion: the watermark (${ooo / 1000} s out-of-orderness, idle advance after ${idle / 1000} s) must pass every window…`);
     let last: Progress | undefined;
     let stable = 0;
     let lastSay = 0;
@@ -328,7 +337,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
         const behind = Math.max(0, Math.max(...lastWindowEnd.values()) - pr.minWatermark);
         say(`  … clean ${pr.cleanDistinct}/${uniqueClean}, dead letters ${pr.deadLettered}/${kinds.invalid}, panes ${pr.panes}, watermark ${Number.isFinite(behind) ? `${Math.round(behind / 1000)} s short of the last window end` : 'not yet set'}`);
       }
-      if (Date.now() - t0 > o.timeoutMs) throw new Error(`the pipeline did not finish within ${o.timeoutMs / 1000} s (clean ${pr.cleanDistinct}/${uniqueClean}, dead letters ${pr.deadLettered}/${kinds.invalid}, partitions done: ${pr.partitionsDone})`);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`the pipeline did not finish within ${timeoutMs / 1000} s (clean ${pr.cleanDistinct}/${uniqueClean}, dead letters ${pr.deadLettered}/${kinds.invalid}, partitions done: ${pr.partitionsDone})`);
       await sleep(2_000);
     }
 
