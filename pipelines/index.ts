@@ -4,12 +4,21 @@
  */
 import { ConfigError } from '../shared/core/errors';
 import type { AnyPipeline } from '../shared/pipeline';
+import { benchE2e } from './bench-e2e';
 import { clickstream } from './clickstream';
 import { iotSensors } from './iot-sensors';
 
 export const pipelines: Readonly<Record<string, AnyPipeline>> = Object.freeze({
   [iotSensors.name]: iotSensors,
   [clickstream.name]: clickstream,
+});
+
+/**
+ * Pipelines that exist for local tooling only (the end-to-end benchmark): resolvable by name, so
+ * the stages served by `startDevStack` find them, but not listed among the examples.
+ */
+export const toolingPipelines: Readonly<Record<string, AnyPipeline>> = Object.freeze({
+  [benchE2e.name]: benchE2e,
 });
 
 /** Names of the registered pipelines, sorted. */
@@ -22,11 +31,12 @@ export function pipelineNames(): string[] {
  * @throws ConfigError naming the variable it came from and the known pipelines.
  */
 export function getPipeline(name: string, variable = 'SLUICE_PIPELINE'): AnyPipeline {
-  const p = Object.prototype.hasOwnProperty.call(pipelines, name) ? pipelines[name] : undefined;
+  const own = (r: Readonly<Record<string, AnyPipeline>>): AnyPipeline | undefined => (Object.prototype.hasOwnProperty.call(r, name) ? r[name] : undefined);
+  const p = own(pipelines) ?? own(toolingPipelines);
   if (p === undefined) {
     throw new ConfigError(variable, `unknown pipeline '${name}'; known: ${pipelineNames().join(', ')}`);
   }
   return p;
 }
 
-export { clickstream, iotSensors };
+export { benchE2e, clickstream, iotSensors };

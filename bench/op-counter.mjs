@@ -1,0 +1,120 @@
+/**
+ * Preload for the end-to-end benchmark (`NODE_OPTIONS=--import <this file>` in each stage process):
+ * counts the operations the stage asks of the cloud services, by wrapping the official clients'
+ * prototypes, and prints the running totals every second as one line
+ * `SLUICE_BENCH_OPS {...}` on stderr. The benchmark takes each stage's last line.
+ *
+ * Counted: HTTP requests served (= function invocations) and their durations; Pub/Sub messages
+ * published and their bytes (data + attributes, and the 1,000-byte billing minimum); Firestore
+ * document reads (transaction/doc gets, query results) and writes (set/create/update/delete in
+ * transactions and batches — calls inside a transaction attempt that is later retried are counted
+ * too, so this slightly over-counts under contention); BigQuery streaming-insert rows and bytes
+ * (JSON size, 1 KB billing minimum per row); GCS object writes.
+ */
+import http from 'node:http';
+import { createRequire } from 'node:module';
+
+const require = createRequire(`${process.cwd()}/package.json`);
+const ops = {
+  invocations: 0,
+  invocationMs: 0,
+  pubsubMessages: 0,
+  pubsubBytes: 0,
+  pubsubBilledBytes: 0,
+  firestoreReads: 0,
+  firestoreWrites: 0,
+  firestoreDeletes: 0,
+  bqRows: 0,
+  bqBytes: 0,
+  bqBilledBytes: 0,
+  gcsWrites: 0,
+};
+
+// The local host's outer server re-emits each request on the framework's server: count a request once.
+const counted = new WeakSet();
+const origEmit = http.Server.prototype.emit;
+http.Server.prototype.emit = function (event, req, res) {
+  if (event === 'request' && res && typeof res.once === 'function' && !counted.has(req)) {
+    counted.add(req);
+    const t0 = performance.now();
+    ops.invocations += 1;
+    res.once('finish', () => {
+      ops.invocationMs += performance.now() - t0;
+    });
+  }
+  return origEmit.apply(this, arguments);
+};
+
+function wrap(proto, name, count) {
+  const orig = proto?.[name];
+  if (typeof orig !== 'function') return;
+  proto[name] = function (...args) {
+    try {
+      count(...args);
+    } catch {
+      /* counting never breaks the call */
+    }
+    return orig.apply(this, args);
+  };
+}
+
+function wrapAsync(proto, name, onResult) {
+  const orig = proto?.[name];
+  if (typeof orig !== 'function') return;
+  proto[name] = function (...args) {
+    const out = orig.apply(this, args);
+    if (out && typeof out.then === 'function') out.then((r) => { try { onResult(r, args); } catch { /* ignore */ } }, () => undefined);
+    return out;
+  };
+}
+
+try {
+  const fs = require('@google-cloud/firestore');
+  for (const proto of [fs.Transaction.prototype, fs.WriteBatch.prototype]) {
+    for (const m of ['set', 'create', 'update']) wrap(proto, m, () => (ops.firestoreWrites += 1));
+    wrap(proto, 'delete', () => (ops.firestoreDeletes += 1));
+  }
+  wrapAsync(fs.Transaction.prototype, 'get', (r) => (ops.firestoreReads += r?.docs ? Math.max(1, r.docs.length) : 1));
+  wrapAsync(fs.Transaction.prototype, 'getAll', (r) => (ops.firestoreReads += Array.isArray(r) ? r.length : 1));
+  wrapAsync(fs.DocumentReference.prototype, 'get', () => (ops.firestoreReads += 1));
+  wrapAsync(fs.Query.prototype, 'get', (r) => (ops.firestoreReads += Math.max(1, r?.docs?.length ?? 0)));
+  wrapAsync(fs.Firestore.prototype, 'getAll', (r) => (ops.firestoreReads += Array.isArray(r) ? r.length : 1));
+} catch { /* stage without Firestore */ }
+
+try {
+  const { Topic } = require('@google-cloud/pubsub');
+  wrap(Topic.prototype, 'publishMessage', (m) => {
+    const attrs = Object.entries(m?.attributes ?? {}).reduce((s, [k, v]) => s + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
+    const bytes = (m?.data ? Buffer.byteLength(m.data) : 0) + attrs + (m?.orderingKey ? Buffer.byteLength(m.orderingKey) : 0);
+    ops.pubsubMessages += 1;
+    ops.pubsubBytes += bytes;
+    ops.pubsubBilledBytes += Math.max(1000, bytes);
+  });
+} catch { /* stage without Pub/Sub */ }
+
+try {
+  const { Table } = require('@google-cloud/bigquery');
+  wrap(Table.prototype, 'insert', (rows) => {
+    for (const r of Array.isArray(rows) ? rows : [rows]) {
+      const b = Buffer.byteLength(JSON.stringify(r?.json ?? r));
+      ops.bqRows += 1;
+      ops.bqBytes += b;
+      ops.bqBilledBytes += Math.max(1024, b);
+    }
+  });
+} catch { /* stage without BigQuery */ }
+
+try {
+  const { File } = require('@google-cloud/storage');
+  wrap(File.prototype, 'save', () => (ops.gcsWrites += 1));
+  wrap(File.prototype, 'createWriteStream', () => (ops.gcsWrites += 1));
+} catch { /* stage without GCS */ }
+
+let last = '';
+setInterval(() => {
+  const line = JSON.stringify({ ...ops, invocationMs: Math.round(ops.invocationMs) });
+  if (line !== last) {
+    last = line;
+    process.stderr.write(`SLUICE_BENCH_OPS ${line}\n`);
+  }
+}, 1000).unref();
