@@ -5,7 +5,7 @@
  * within seconds of the stream ending. Not an example for users.
  */
 import { definePipeline } from '../shared/pipeline';
-import type { SensorReading } from './iot-sensors';
+import { type SensorReading, sensorReadingSchema } from './iot-sensors';
 
 export const benchE2e = definePipeline<SensorReading>({
   name: 'bench-e2e',
@@ -15,19 +15,7 @@ export const benchE2e = definePipeline<SensorReading>({
     eventId: { from: 'field', path: 'reading_id', fallback: 'contentHash' },
     eventTime: { from: 'field', path: 'measured_at', format: 'rfc3339' },
   },
-  schema: {
-    type: 'object',
-    required: ['reading_id', 'device_id', 'measured_at', 'temperature_c'],
-    properties: {
-      reading_id: { type: 'string', minLength: 1, maxLength: 128 },
-      device_id: { type: 'string', pattern: '^dev-[0-9a-z-]+$' },
-      measured_at: { type: 'string', format: 'date-time' },
-      temperature_c: { type: 'number' },
-      humidity_pct: { type: ['number', 'null'] },
-      battery_v: { type: ['number', 'null'] },
-      firmware: { type: 'string' },
-    },
-  },
+  schema: sensorReadingSchema,
   expectations: [
     { id: 'temperature_plausible', kind: 'range', field: 'temperature_c', min: -60, max: 125 },
     { id: 'reading_fresh', kind: 'maxAge', maxAge: '7d', maxFuture: '5m' },

@@ -6,7 +6,7 @@
  * a device that buffers readings while offline still lands them in the right minute, up to
  * 10 minutes late. Early panes every 10 s give dashboards a live view of the open minute.
  */
-import { definePipeline } from '../shared/pipeline';
+import { definePipeline, type RecordSchema } from '../shared/pipeline';
 
 /** One reading, after enrichment from the device catalogue. */
 export interface SensorReading {
@@ -21,6 +21,21 @@ export interface SensorReading {
   device?: { site: string; model: string; floor: number } | null;
 }
 
+/** The reading's JSON Schema, shared with the end-to-end benchmark's pipeline. */
+export const sensorReadingSchema: RecordSchema = {
+  type: 'object',
+  required: ['reading_id', 'device_id', 'measured_at', 'temperature_c'],
+  properties: {
+    reading_id: { type: 'string', minLength: 1, maxLength: 128 },
+    device_id: { type: 'string', pattern: '^dev-[0-9a-z-]+$' },
+    measured_at: { type: 'string', format: 'date-time' },
+    temperature_c: { type: 'number' },
+    humidity_pct: { type: ['number', 'null'] },
+    battery_v: { type: ['number', 'null'] },
+    firmware: { type: 'string' },
+  },
+};
+
 export const iotSensors = definePipeline<SensorReading>({
   name: 'iot-sensors',
   description: 'Per-device 1-minute temperature and humidity statistics from building sensors.',
@@ -30,19 +45,7 @@ export const iotSensors = definePipeline<SensorReading>({
     eventId: { from: 'field', path: 'reading_id', fallback: 'contentHash' },
     eventTime: { from: 'field', path: 'measured_at', format: 'rfc3339' },
   },
-  schema: {
-    type: 'object',
-    required: ['reading_id', 'device_id', 'measured_at', 'temperature_c'],
-    properties: {
-      reading_id: { type: 'string', minLength: 1, maxLength: 128 },
-      device_id: { type: 'string', pattern: '^dev-[0-9a-z-]+$' },
-      measured_at: { type: 'string', format: 'date-time' },
-      temperature_c: { type: 'number' },
-      humidity_pct: { type: ['number', 'null'] },
-      battery_v: { type: ['number', 'null'] },
-      firmware: { type: 'string' },
-    },
-  },
+  schema: sensorReadingSchema,
   expectations: [
     { id: 'temperature_plausible', kind: 'range', field: 'temperature_c', min: -60, max: 125 },
     { id: 'humidity_percent', kind: 'range', field: 'humidity_pct', min: 0, max: 100 },
