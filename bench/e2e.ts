@@ -8,8 +8,10 @@
  * the 5-minute allowed lateness), 1% invalid. Event times end at the start of publishing.
  *
  * Measured per run:
- * - eventsPerSec: events / (first publish → every clean event in `events` and every dead letter in
- *   `dead_letter`, checked every ~2 s), i.e. ingest-to-warehouse throughput of the whole stack.
+ * - eventsPerSec: events / (first publish → the whole stack has consumed the stream, checked every
+ *   ~2 s): every clean event in `events`, every dead letter in `dead_letter`, and every unique clean
+ *   record applied by the window aggregator for each aggregation (the partition documents' running
+ *   `recordsApplied` counts). Both parts are printed; the slower one sets the rate.
  * - p50/p99 latency (the JSON line), fixed windows only: from the moment the aggregator's watermark
  *   passed the window's end — the ON_TIME pane's `fired_at`, the processing time of the transaction
  *   that saw it pass — to the first poll (every 500 ms) that saw that pane in BigQuery. Also printed:
@@ -18,7 +20,8 @@
  *   in the stages (the stream is published as fast as Pub/Sub accepts it) and the tick period.
  * - Operation counts: each stage process is started with `bench/op-counter.mjs` preloaded, which
  *   wraps the official clients and reports invocations, Pub/Sub publishes and bytes, Firestore
- *   reads/writes/deletes, BigQuery streaming-insert rows and bytes, GCS writes. (CountingStateStore
+ *   reads/writes/deletes, BigQuery streaming-insert rows and bytes, GCS writes, and the wall time
+ *   each stage spent waiting on each service (where a stage's time goes). (CountingStateStore
  *   cannot wrap a child process; this counts what the real stage code asks of the real clients.)
  * - lost / duplicated: latest pane per window (the views) against a plain-loop reference over the
  *   same generated events, minus records the pipeline reported too late in `late_data`.
@@ -89,8 +92,29 @@ interface Ops {
   bqBytes: number;
   bqBilledBytes: number;
   gcsWrites: number;
+  firestoreTxnMs: number;
+  pubsubPublishMs: number;
+  bqInsertMs: number;
+  gcsWriteMs: number;
 }
-const ZERO: Ops = { invocations: 0, invocationMs: 0, pubsubMessages: 0, pubsubBytes: 0, pubsubBilledBytes: 0, firestoreReads: 0, firestoreWrites: 0, firestoreDeletes: 0, bqRows: 0, bqBytes: 0, bqBilledBytes: 0, gcsWrites: 0 };
+const ZERO: Ops = {
+  invocations: 0,
+  invocationMs: 0,
+  pubsubMessages: 0,
+  pubsubBytes: 0,
+  pubsubBilledBytes: 0,
+  firestoreReads: 0,
+  firestoreWrites: 0,
+  firestoreDeletes: 0,
+  bqRows: 0,
+  bqBytes: 0,
+  bqBilledBytes: 0,
+  gcsWrites: 0,
+  firestoreTxnMs: 0,
+  pubsubPublishMs: 0,
+  bqInsertMs: 0,
+  gcsWriteMs: 0,
+};
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -147,6 +171,10 @@ interface RunResult {
   messages: number;
   publishMs: number;
   throughputMs: number;
+  /** First publish → every clean event and dead letter in the warehouse. */
+  warehouseMs: number;
+  /** First publish → every unique clean record applied by the aggregator, per aggregation. */
+  aggregatorMs: number;
   eventsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -237,7 +265,8 @@ async function runOnce(mode: 'batched' | 'single', count: number, seed: number):
     const fq = (name: string): string => `\`${stack.topology.project}.${stack.topology.dataset.id}.${name}\``;
     const q = async (sql: string): Promise<Array<Record<string, unknown>>> => (await runQuery(stack.clients.bigquery, sql, { maxBytes: 1e12 })).rows;
     const firstSeen = new Map<string, { seen: number; end: number; firedAt: number }>();
-    let throughputMs: number | undefined;
+    let warehouseMs: number | undefined;
+    let aggregatorMs: number | undefined;
     let lastPanes = -1;
     let polls = 0;
     let stable = 0;
@@ -248,12 +277,12 @@ async function runOnce(mode: 'batched' | 'single', count: number, seed: number):
         if (!firstSeen.has(id)) firstSeen.set(id, { seen: now, end: tsMs(r.window_end), firedAt: tsMs(r.fired_at) });
       }
       polls += 1;
-      if (throughputMs === undefined && polls % 4 === 0) {
+      if (warehouseMs === undefined && polls % 4 === 0) {
         const [ev] = await q(`SELECT COUNT(DISTINCT event_id) AS d FROM ${fq('events')}`);
         const [dl] = await q(`SELECT COUNT(*) AS n FROM ${fq('dead_letter')}`);
         if (num(ev?.d) >= uniqueClean && num(dl?.n) >= invalid) {
-          throughputMs = Date.now() - t0;
-          log(`  [${mode}] all ${uniqueClean} clean events and ${invalid} dead letters in the warehouse after ${(throughputMs / 1000).toFixed(1)} s`);
+          warehouseMs = Date.now() - t0;
+          log(`  [${mode}] all ${uniqueClean} clean events and ${invalid} dead letters in the warehouse after ${(warehouseMs / 1000).toFixed(1)} s`);
         }
       }
       if (polls % 4 !== 0) {
@@ -261,6 +290,14 @@ async function runOnce(mode: 'batched' | 'single', count: number, seed: number):
         continue;
       }
       const snap = await stack.clients.firestore.collection(stack.topology.firestore.collections.partitions).get();
+      if (aggregatorMs === undefined) {
+        const applied = snap.docs.reduce((n, d) => n + num(d.get('recordsApplied')), 0);
+        if (applied >= uniqueClean * p.aggregations.length) {
+          aggregatorMs = Date.now() - t0;
+          log(`  [${mode}] every clean record applied by the aggregator (${p.aggregations.length} aggregations) after ${(aggregatorMs / 1000).toFixed(1)} s`);
+        }
+      }
+      const throughputMs = warehouseMs !== undefined && aggregatorMs !== undefined ? Math.max(warehouseMs, aggregatorMs) : undefined;
       const wmOk = snap.docs.length >= 8 && snap.docs.every((d) => {
         const x = d.data();
         if (x.maxEventTime === null || x.maxEventTime === undefined) return true;
@@ -301,13 +338,15 @@ async function runOnce(mode: 'batched' | 'single', count: number, seed: number):
     }
     const ops = { ...ZERO };
     for (const o of opsByStage.values()) for (const k of Object.keys(ZERO) as Array<keyof Ops>) ops[k] += o[k] ?? 0;
-    const tp = throughputMs ?? Date.now() - t0;
+    const tp = Math.max(warehouseMs ?? 0, aggregatorMs ?? 0);
     return {
       mode,
       events: count,
       messages,
       publishMs,
       throughputMs: tp,
+      warehouseMs: warehouseMs ?? NaN,
+      aggregatorMs: aggregatorMs ?? NaN,
       eventsPerSec: Math.round((count * 1000) / tp),
       p50Ms: Math.round(pct(latencies, 50)),
       p99Ms: Math.round(pct(latencies, 99)),
@@ -351,13 +390,19 @@ function report(r: RunResult): void {
   const o = r.ops;
   const per1k = (n: number): string => ((n * 1000) / r.events).toFixed(1);
   log(`${r.mode}: ${r.events} events in ${r.messages} messages`);
-  log(`  throughput: ${r.eventsPerSec} events/s (publish ${(r.publishMs / 1000).toFixed(1)} s, all in the warehouse after ${(r.throughputMs / 1000).toFixed(1)} s)`);
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  log(`  throughput: ${r.eventsPerSec} events/s (publish ${s(r.publishMs)}; all in the warehouse after ${s(r.warehouseMs)}, all applied by the aggregator after ${s(r.aggregatorMs)})`);
   log(`  latency aggregator watermark passed (pane fired_at) → pane queryable (fixed windows, ${r.latencySamples} ON_TIME panes, 500 ms polls): p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
   log(`  latency watermark over the published input passed → pane queryable (includes backlog in the stages): p50 ${r.inputP50Ms} ms, p99 ${r.inputP99Ms} ms`);
   log(`  invocations ${o.invocations} (${(o.invocationMs / Math.max(1, o.invocations)).toFixed(0)} ms mean), Pub/Sub published ${o.pubsubMessages} msgs / ${o.pubsubBytes} B by stages`);
   log(`  Firestore per 1k events: writes ${per1k(o.firestoreWrites)}, deletes ${per1k(o.firestoreDeletes)}, reads ${per1k(o.firestoreReads)}`);
   for (const [stage, so] of Object.entries(r.opsByStage)) {
     log(`    ${stage.padEnd(11)} invocations ${String(so.invocations).padStart(6)}  Firestore w ${String(so.firestoreWrites).padStart(6)} d ${String(so.firestoreDeletes).padStart(5)} r ${String(so.firestoreReads).padStart(6)}  published ${String(so.pubsubMessages).padStart(6)}  BigQuery rows ${so.bqRows}`);
+  }
+  log('  time per invocation (mean ms): handler total | waiting on Firestore transactions, Pub/Sub publish, BigQuery inserts, GCS writes');
+  for (const [stage, so] of Object.entries(r.opsByStage)) {
+    const per = (ms: number): string => (ms / Math.max(1, so.invocations)).toFixed(1).padStart(7);
+    log(`    ${stage.padEnd(11)} ${per(so.invocationMs)} | ${per(so.firestoreTxnMs)} ${per(so.pubsubPublishMs)} ${per(so.bqInsertMs)} ${per(so.gcsWriteMs)}`);
   }
   log(`  BigQuery streaming rows ${o.bqRows} (${o.bqBytes} B, billed ${o.bqBilledBytes} B); GCS writes ${o.gcsWrites}`);
   log(`  windows ${r.windows}; lost ${r.lost}, duplicated ${r.duplicated}${r.mismatches.length ? `; mismatches:\n    ${r.mismatches.join('\n    ')}` : ''}`);

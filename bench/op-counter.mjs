@@ -28,6 +28,11 @@ const ops = {
   bqBytes: 0,
   bqBilledBytes: 0,
   gcsWrites: 0,
+  /** Wall time spent waiting on each service (sum over calls; concurrent calls overlap). */
+  firestoreTxnMs: 0,
+  pubsubPublishMs: 0,
+  bqInsertMs: 0,
+  gcsWriteMs: 0,
 };
 
 // The local host's outer server re-emits each request on the framework's server: count a request once.
@@ -58,6 +63,23 @@ function wrap(proto, name, count) {
   };
 }
 
+/** Adds the wall time of each call's promise to `ops[key]`. */
+function timeAsync(proto, name, key) {
+  const orig = proto?.[name];
+  if (typeof orig !== 'function') return;
+  proto[name] = function (...args) {
+    const t0 = performance.now();
+    const out = orig.apply(this, args);
+    if (out && typeof out.then === 'function') {
+      const done = () => {
+        ops[key] += performance.now() - t0;
+      };
+      out.then(done, done);
+    }
+    return out;
+  };
+}
+
 function wrapAsync(proto, name, onResult) {
   const orig = proto?.[name];
   if (typeof orig !== 'function') return;
@@ -79,6 +101,7 @@ try {
   wrapAsync(fs.DocumentReference.prototype, 'get', () => (ops.firestoreReads += 1));
   wrapAsync(fs.Query.prototype, 'get', (r) => (ops.firestoreReads += Math.max(1, r?.docs?.length ?? 0)));
   wrapAsync(fs.Firestore.prototype, 'getAll', (r) => (ops.firestoreReads += Array.isArray(r) ? r.length : 1));
+  timeAsync(fs.Firestore.prototype, 'runTransaction', 'firestoreTxnMs');
 } catch { /* stage without Firestore */ }
 
 try {
@@ -90,6 +113,7 @@ try {
     ops.pubsubBytes += bytes;
     ops.pubsubBilledBytes += Math.max(1000, bytes);
   });
+  timeAsync(Topic.prototype, 'publishMessage', 'pubsubPublishMs');
 } catch { /* stage without Pub/Sub */ }
 
 try {
@@ -102,17 +126,22 @@ try {
       ops.bqBilledBytes += Math.max(1024, b);
     }
   });
+  timeAsync(Table.prototype, 'insert', 'bqInsertMs');
 } catch { /* stage without BigQuery */ }
 
+// @google-cloud/storage ships separate CommonJS and ESM builds (two File classes): the stages
+// import the ESM one, so wrap what `import` resolves.
 try {
-  const { File } = require('@google-cloud/storage');
-  wrap(File.prototype, 'save', () => (ops.gcsWrites += 1));
+  const { File } = await import(require.resolve('@google-cloud/storage').replace(/build\/cjs\//, 'build/esm/'));
+  // `save` writes through `createWriteStream`: count the stream (every upload), time the save.
   wrap(File.prototype, 'createWriteStream', () => (ops.gcsWrites += 1));
+  timeAsync(File.prototype, 'save', 'gcsWriteMs');
 } catch { /* stage without GCS */ }
 
 let last = '';
 setInterval(() => {
-  const line = JSON.stringify({ ...ops, invocationMs: Math.round(ops.invocationMs) });
+  const rounded = Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, k.endsWith('Ms') ? Math.round(v) : v]));
+  const line = JSON.stringify(rounded);
   if (line !== last) {
     last = line;
     process.stderr.write(`SLUICE_BENCH_OPS ${line}\n`);

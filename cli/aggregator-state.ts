@@ -37,6 +37,8 @@ export interface AggregationState {
   partitionsWithOutbox: number;
   /** Processing time of the last committed transaction on any partition. */
   lastUpdatedAt: number | null;
+  /** Records applied to state, over all partitions (exactly once each). */
+  recordsApplied: number;
 }
 
 const minOf = (xs: Array<number | null>): number | null => {
@@ -70,6 +72,7 @@ export function aggregationStates(pipeline: AnyPipeline, summaries: readonly Par
       outbox: parts.reduce((n, s) => n + s.outboxCount, 0),
       partitionsWithOutbox: parts.filter((s) => s.outboxCount > 0).length,
       lastUpdatedAt: maxOf(parts.map((s) => s.updatedAt)),
+      recordsApplied: parts.reduce((n, s) => n + s.counts.applied, 0),
     };
   });
 }

@@ -173,6 +173,7 @@ function aggregationRow(a: AggregationState, r: StatusReport): Record<string, un
     lag: formatLag(a.watermarkLagMs),
     'next timer': isoOrDash(a.earliestEventTimer),
     outbox: a.outbox,
+    applied: a.recordsApplied,
     late: r.late.find((l) => l.aggregation === a.aggregation)?.count ?? 0,
     panes: r.panes.find((p) => p.aggregation === a.aggregation)?.rows ?? '—',
   };

@@ -5,6 +5,12 @@ export interface GroupCommitOptions<T> {
   maxDelayMs: number;
   /** A group flushes as soon as it holds this many items. */
   maxItems: number;
+  /**
+   * A group flushes as soon as this many callers wait on it: set it to the deliveries an instance
+   * can have in flight (see `deliveriesInFlight`), since once all of them have joined, no other can
+   * until this group is acknowledged — waiting longer only adds latency.
+   */
+  maxWaiters?: number;
   /** A group flushes as soon as its items' weights sum to this (e.g. encoded bytes under the 512 KB event limit). */
   maxWeight?: number;
   /** Weight of one item (default 1). An item heavier than `maxWeight` travels in a group of its own. */
@@ -31,6 +37,7 @@ export class GroupCommitter<T> {
   constructor(private readonly options: GroupCommitOptions<T>) {
     if (!(options.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be ≥ 0; got ${options.maxDelayMs}`);
     if (!(options.maxItems >= 1)) throw new RangeError(`maxItems must be ≥ 1; got ${options.maxItems}`);
+    if (options.maxWaiters !== undefined && !(options.maxWaiters >= 1)) throw new RangeError(`maxWaiters must be ≥ 1; got ${options.maxWaiters}`);
     this.weigh = options.weigh ?? (() => 1);
   }
 
@@ -56,7 +63,8 @@ export class GroupCommitter<T> {
     }
     if (current) {
       promises.push(current);
-      this.armTimer();
+      if (this.options.maxWaiters !== undefined && this.waiters.length >= this.options.maxWaiters) this.flushNow();
+      else this.armTimer();
     }
     return Promise.all(promises).then(() => undefined);
   }

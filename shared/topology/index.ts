@@ -1,4 +1,5 @@
 export { topologyFor } from './topology-for';
+export { deliveriesInFlight, EMULATOR_PUSH_CONCURRENCY } from './delivery';
 export { baseName, checkOptions, fitName, GCP_NAME_RULES, pushEndpoint, secretEnvVar, shortHash } from './names';
 export {
   deadLetterTable,

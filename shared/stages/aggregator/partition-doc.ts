@@ -11,7 +11,10 @@
  *   over many windows), chunk documents `<partition doc>/outbox/<seq>-<i>` written in the same
  *   transaction and named in `outboxChunks`;
  * - the summary the tick reads with a projection (`maxEventTime`, `lastEventAt`, `watermark`,
- *   `aggWatermark`, `timerEventTime`, `timerProcessingTime`, `outboxCount`) are top-level numbers.
+ *   `aggWatermark`, `timerEventTime`, `timerProcessingTime`, `outboxCount`) are top-level numbers,
+ *   as are the running record counts `sluice status` shows (`recordsApplied`, `recordsLate`:
+ *   committed with the state, so each record is counted exactly once; duplicates are not counted
+ *   here, since a redelivery that changes nothing writes nothing).
  * Infrastructure should exempt `state`, `stateGz`, `outbox` (and the ledger's `ids`) from
  * single-field indexing: they are never queried.
  */
@@ -64,6 +67,19 @@ export interface PartitionDoc {
   ledgerBuckets: number[];
   /** Earliest watermark at which a ledger bucket expires, or null. */
   ledgerExpiry: number | null;
+  /**
+   * Running counts since the document was created, committed with the state: a record counts once
+   * (a record redelivered after its ledger bucket expired — late for every window by then — counts again).
+   */
+  counts: RecordCounts;
+}
+
+/** A partition's running record counts. */
+export interface RecordCounts {
+  /** Records applied to the state (on time or late). */
+  applied: number;
+  /** Applied records that were too late for every window (to `late_data`). */
+  late: number;
 }
 
 /** Fields the tick reads (projection). */
@@ -78,6 +94,8 @@ export const SUMMARY_FIELDS = [
   'timerProcessingTime',
   'outboxCount',
   'updatedAt',
+  'recordsApplied',
+  'recordsLate',
 ] as const;
 
 /** The projection the tick reads. */
@@ -91,6 +109,7 @@ export interface PartitionSummary {
   outboxCount: number;
   /** Processing time of the last committed transaction. */
   updatedAt: number | null;
+  counts: RecordCounts;
 }
 
 export function newPartitionDoc(aggregation: string, partition: number, epoch: string): PartitionDoc {
@@ -106,6 +125,7 @@ export function newPartitionDoc(aggregation: string, partition: number, epoch: s
     outboxSeq: 0,
     ledgerBuckets: [],
     ledgerExpiry: null,
+    counts: { applied: 0, late: 0 },
   };
 }
 
@@ -127,8 +147,11 @@ export function decodePartitionDoc(d: Doc): PartitionDoc {
     outboxSeq: num(d.outboxSeq, 0),
     ledgerBuckets: Array.isArray(d.ledgerBuckets) ? (d.ledgerBuckets as number[]) : [],
     ledgerExpiry: numOrNull(d.ledgerExpiry),
+    counts: countsOf(d),
   };
 }
+
+const countsOf = (d: Doc): RecordCounts => ({ applied: num(d.recordsApplied, 0), late: num(d.recordsLate, 0) });
 
 /**
  * Encodes the document. `expireAt` (TTL) is set only when the partition holds nothing (no windows,
@@ -157,6 +180,8 @@ export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs
     ledgerBuckets: p.ledgerBuckets,
     ledgerExpiry: p.ledgerExpiry,
     updatedAt: now,
+    recordsApplied: p.counts.applied,
+    recordsLate: p.counts.late,
     expireAt: p.state.keys.length === 0 && p.outbox.length === 0 ? now + idleRetentionMs : null,
   };
   if (Buffer.byteLength(json) > GZIP_ABOVE_BYTES) doc.stateGz = gzipSync(json).toString('base64');
@@ -180,6 +205,7 @@ export function decodeSummary(d: Doc): PartitionSummary {
     timerProcessingTime: numOrNull(d.timerProcessingTime),
     outboxCount: num(d.outboxCount, 0),
     updatedAt: numOrNull(d.updatedAt),
+    counts: countsOf(d),
   };
 }
 

@@ -408,6 +408,8 @@ export class WindowAggregator {
       const watermark = Math.max(pd.aggWatermark, pd.wm.watermark);
       const result = processBundle(rt.compiled, pd.state, { elements, watermark, processingTime });
 
+      pd.counts.applied += elements.length;
+      pd.counts.late += result.late.length;
       const entries: OutboxEntry[] = [];
       for (const pane of result.panes) {
         entries.push({ seq: ++pd.outboxSeq, table: rt.rows.table.name, row: rt.rows.row(pane), windowEnd: pane.window.end });

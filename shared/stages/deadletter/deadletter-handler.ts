@@ -26,6 +26,8 @@ import type { Logger } from '../../observability/log';
 import { type Clock, type Publisher, type Row, RowsRejectedError, type Sink } from '../../ports';
 import { GroupCommitter } from '../group-commit';
 import type { Topology } from '../../topology';
+import { deliveriesInFlight } from '../../topology/delivery';
+import { FunctionStage } from '../../topology/types';
 import { type PushedMessage, type PushEvent, pushedMessageOf } from '../ingest/push-message';
 
 export interface DeadLetterDeps {
@@ -42,9 +44,11 @@ export interface DeadLetterDeps {
   parkingTopic: string;
   /** The stage a subscription pushes to (for messages Pub/Sub dead-lettered itself); undefined when unknown. */
   stageOfSubscription: (subscription: string) => Stage | undefined;
+  /** Deliveries one instance has in flight (`deliveriesInFlight`): a group all of them joined flushes at once. */
+  maxInFlight?: number;
 }
 
-export function deadLetterResourcesOf(topology: Topology): Pick<DeadLetterDeps, 'table' | 'parkingTopic' | 'stageOfSubscription'> {
+export function deadLetterResourcesOf(topology: Topology): Pick<DeadLetterDeps, 'table' | 'parkingTopic' | 'stageOfSubscription' | 'maxInFlight'> {
   const table = topology.dataset.tables.find((t) => t.role === 'deadLetter');
   const stages = new Map<string, Stage>();
   for (const s of topology.subscriptions) {
@@ -57,6 +61,7 @@ export function deadLetterResourcesOf(topology: Topology): Pick<DeadLetterDeps, 
     table: table?.name ?? 'dead_letter',
     parkingTopic: topology.topics.parking.name,
     stageOfSubscription: (sub) => stages.get(sub) ?? stages.get(sub.split('/').pop() ?? ''),
+    maxInFlight: deliveriesInFlight(topology, FunctionStage.DEAD_LETTER),
   };
 }
 
@@ -94,6 +99,7 @@ export function createDeadLetterHandler(deps: DeadLetterDeps): DeadLetterHandler
   const rows = new GroupCommitter<PendingRow>({
     maxDelayMs: deps.groupCommitDelayMs,
     maxItems: 500,
+    ...(deps.maxInFlight !== undefined ? { maxWaiters: deps.maxInFlight } : {}),
     clock: deps.clock,
     flush: async (items) => {
       totals.inserts++;

@@ -14,6 +14,8 @@ import { type BundleLimits, DEFAULT_BUNDLE_MAX_BYTES, DEFAULT_BUNDLE_MAX_RECORDS
 import type { Logger } from '../../observability/log';
 import type { Clock, ObjectStore, Publisher, StateStore } from '../../ports';
 import type { Topology } from '../../topology';
+import { deliveriesInFlight } from '../../topology/delivery';
+import { FunctionStage } from '../../topology/types';
 import { GroupCommitter } from '../group-commit';
 import { decodeMessage } from './decode-message';
 import type { IngestDefinition } from './envelope-of';
@@ -30,6 +32,8 @@ export interface IngestResources {
   buckets: { rawArchive: string; landing: string };
   /** Firestore collection of file progress documents. */
   filesCollection: string;
+  /** Streaming deliveries one instance has in flight (`deliveriesInFlight`): a group all of them joined flushes at once. */
+  maxInFlight?: number;
 }
 
 export function ingestResourcesOf(topology: Topology): IngestResources {
@@ -38,6 +42,7 @@ export function ingestResourcesOf(topology: Topology): IngestResources {
     sourceTopics: { raw: topology.topics.raw.path, files: topology.topics.files.path },
     buckets: { rawArchive: topology.buckets.rawArchive.name, landing: topology.buckets.landing.name },
     filesCollection: topology.firestore.collections.files,
+    maxInFlight: deliveriesInFlight(topology, FunctionStage.INGEST),
   };
 }
 
@@ -115,6 +120,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const singles = new GroupCommitter<Envelope>({
     maxDelayMs: deps.groupCommitDelayMs,
     maxItems: bundle.maxRecords,
+    ...(deps.maxInFlight !== undefined ? { maxWaiters: deps.maxInFlight } : {}),
     // Weights are the encoded envelopes plus a comma; the builder still measures exactly and splits if needed.
     maxWeight: maxEnvelopeBytes,
     weigh: (e) => utf8Length(JSON.stringify(e)) + 1,
@@ -127,6 +133,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     clock,
     maxDelayMs: deps.groupCommitDelayMs,
     maxItems: deps.archive?.maxItems ?? 5000,
+    ...(deps.maxInFlight !== undefined ? { maxWaiters: deps.maxInFlight } : {}),
     maxBytes: deps.archive?.maxBytes ?? 16 * 1024 * 1024,
   });
 

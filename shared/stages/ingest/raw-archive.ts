@@ -76,6 +76,8 @@ export interface RawArchiverOptions {
   maxItems: number;
   /** Uncompressed bytes per object. */
   maxBytes: number;
+  /** Deliveries one instance has in flight: an object they all joined is written at once (`GroupCommitOptions.maxWaiters`). */
+  maxWaiters?: number;
   /** Unique id per flush (default: a random UUID). */
   newFlushId?: () => string;
 }
@@ -91,6 +93,7 @@ export class RawArchiver {
     this.committer = new GroupCommitter<string>({
       maxDelayMs: options.maxDelayMs,
       maxItems: options.maxItems,
+      ...(options.maxWaiters !== undefined ? { maxWaiters: options.maxWaiters } : {}),
       maxWeight: options.maxBytes,
       weigh: (line) => Buffer.byteLength(line) + 1,
       clock: options.clock,

@@ -31,6 +31,8 @@ import { RowsRejectedError, type Sink } from '../../ports/sink';
 import type { StateStore } from '../../ports/state-store';
 import { createLogger, type Logger, SLUICE_METRICS } from '../../observability/log';
 import type { Topology } from '../../topology';
+import { deliveriesInFlight } from '../../topology/delivery';
+import { FunctionStage } from '../../topology/types';
 import { GroupCommitter } from '../group-commit';
 import { decodeDelivery } from './decode-delivery';
 import { Enricher } from './enrichment';
@@ -200,6 +202,8 @@ export class TransformStage {
     this.committer = new GroupCommitter<Work>({
       maxDelayMs: gc.maxDelayMs ?? DEFAULT_GROUP_DELAY_MS[topology.env],
       maxItems: gc.maxDeliveries ?? 64,
+      // A group holding every delivery the instance can have in flight is full: flush it at once.
+      maxWaiters: deliveriesInFlight(topology, FunctionStage.TRANSFORM),
       maxWeight: gc.maxRecords ?? 5000,
       weigh: (w) => w.rows.length + w.deadLetters.length,
       flush: (works) => this.flush(works),

@@ -25,7 +25,9 @@ describe('aggregator state for sluice status', () => {
       partitionDocs: s.partitions.size,
       watermark: s.tickWatermark,
       watermarkLagMs: s.now - s.tickWatermark,
-            outbox: s.expectedOnTimePanes,
+      outbox: s.expectedOnTimePanes,
+      // Every record applied once, committed with the state (the refused inserts come after it).
+      recordsApplied: s.records.length,
     });
     // No advance was delivered yet: nothing carried an aggregation watermark.
     expect(state!.lastAdvancedWatermark).toBeNull();
@@ -43,6 +45,7 @@ describe('aggregator state for sluice status', () => {
       timerProcessingTime: null,
       outboxCount,
       updatedAt: START,
+      counts: { applied: 10 * (partition + 1), late: partition },
     });
     expect(aggregationStates(p, [], START)).toEqual([
       expect.objectContaining({ aggregation: 'device_minute', partitionDocs: 0, watermark: null, watermarkLagMs: null, outbox: 0 }),
@@ -51,6 +54,7 @@ describe('aggregator state for sluice status', () => {
     expect(st.partitionDocs).toBe(2);
     expect(st.outbox).toBe(2);
     expect(st.partitionsWithOutbox).toBe(1);
+    expect(st.recordsApplied).toBe(10 + 20);
     // Both partitions are active (last event now): the aggregation watermark is the slower one's.
     expect(st.watermark).toBe(START - 90_000);
     expect(st.watermarkLagMs).toBe(90_000);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../shared/ports';
 import { GroupCommitter } from '../../../shared/stages/group-commit';
 
-function setup(opts: { maxDelayMs?: number; maxItems?: number; maxWeight?: number; failFlushes?: number } = {}) {
+function setup(opts: { maxDelayMs?: number; maxItems?: number; maxWeight?: number; maxWaiters?: number; failFlushes?: number } = {}) {
   const clock = new FakeClock(0);
   const flushed: number[][] = [];
   let failures = opts.failFlushes ?? 0;
@@ -10,6 +10,7 @@ function setup(opts: { maxDelayMs?: number; maxItems?: number; maxWeight?: numbe
     maxDelayMs: opts.maxDelayMs ?? 100,
     maxItems: opts.maxItems ?? 10,
     ...(opts.maxWeight !== undefined ? { maxWeight: opts.maxWeight, weigh: (n: number) => n } : {}),
+    ...(opts.maxWaiters !== undefined ? { maxWaiters: opts.maxWaiters } : {}),
     clock,
     flush: async (items) => {
       if (failures-- > 0) throw new Error('flush failed');
@@ -40,6 +41,23 @@ describe('GroupCommitter', () => {
     const { flushed, gc } = setup({ maxItems: 3 });
     await Promise.all([gc.add([1, 2]), gc.add([3])]);
     expect(flushed).toEqual([[1, 2, 3]]);
+  });
+
+  it('flushes at once when every delivery in flight has joined (maxWaiters), and only then', async () => {
+    const { clock, flushed, gc } = setup({ maxWaiters: 2 });
+    const a = gc.add([1, 2]);
+    await settle();
+    expect(flushed).toEqual([]); // one caller of two: waits for the other or the delay
+    await Promise.all([a, gc.add([3])]);
+    expect(flushed).toEqual([[1, 2, 3]]);
+    // A lone caller still flushes after the delay.
+    const c = gc.add([4]);
+    await settle();
+    expect(flushed).toHaveLength(1);
+    clock.advance(100);
+    await c;
+    expect(flushed).toEqual([[1, 2, 3], [4]]);
+    expect(() => setup({ maxWaiters: 0 })).toThrow(/maxWaiters must be ≥ 1/);
   });
 
   it('splits one caller across groups by weight and resolves only when every group is durable', async () => {

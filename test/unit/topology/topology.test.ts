@@ -3,6 +3,8 @@ import { ConfigError } from '../../../shared/core/errors';
 import { deadLetterOf, deadLetterRow, decodeTick } from '../../../shared/messages';
 import { type AnyPipeline, definePipeline } from '../../../shared/pipeline';
 import {
+  deliveriesInFlight,
+  EMULATOR_PUSH_CONCURRENCY,
   fitName,
   GCP_NAME_RULES,
   jsonSchemaToField,
@@ -294,5 +296,16 @@ describe('jsonSchemaToField', () => {
         { name: 'tags', type: 'STRING', mode: 'REPEATED' },
       ],
     });
+  });
+});
+
+describe('deliveriesInFlight', () => {
+  it('is the function concurrency in the cloud and the emulator push concurrency locally', () => {
+    const cloud = topologyFor(iotSensors, { project: 'acme-data-prod', region: 'europe-west1', env: 'cloud' });
+    const local = topologyFor(iotSensors, { project: 'sluice-local', region: 'us-central1', env: 'local' });
+    expect(deliveriesInFlight(cloud, 'transform')).toBe(cloud.functions.transform.concurrency);
+    expect(deliveriesInFlight(cloud, 'transform')).toBeGreaterThan(EMULATOR_PUSH_CONCURRENCY);
+    expect(deliveriesInFlight(local, 'transform')).toBe(EMULATOR_PUSH_CONCURRENCY);
+    expect(deliveriesInFlight(local, 'ingest')).toBe(EMULATOR_PUSH_CONCURRENCY);
   });
 });

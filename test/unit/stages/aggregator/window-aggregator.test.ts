@@ -68,6 +68,10 @@ describe('WindowAggregator: exactly once', () => {
     }
     expect(applied).toBe(records.length);
     expect(dupes).toBeGreaterThan(records.length * 0.4);
+    // The documents' running counts agree: every record applied once, none late.
+    const docs = await h.partitionDocs();
+    expect(docs.reduce((n, d) => n + Number(d.recordsApplied), 0)).toBe(records.length);
+    expect(docs.reduce((n, d) => n + Number(d.recordsLate), 0)).toBe(0);
     h.clock.advance(40 * MIN);
     await h.tickUntilQuiet();
     expectMatchesReferences(h, records);
@@ -85,6 +89,8 @@ describe('WindowAggregator: exactly once', () => {
       expect(faults.injected[point]).toBeGreaterThanOrEqual(point === FaultPoint.AFTER_INSERT ? 4 : 20);
       expect(h.failures).toBe(faults.injected[point]);
       expectMatchesReferences(h, records);
+      const docs = await h.partitionDocs();
+      expect(docs.reduce((n, d) => n + Number(d.recordsApplied), 0)).toBe(records.length);
       if (point === FaultPoint.AFTER_INSERT) {
         // The outbox was not known confirmed: the next transaction re-inserted it (same pane ids).
         const ids = h.paneRows().map((r) => r.pane_id);
@@ -229,6 +235,10 @@ describe('WindowAggregator: late data', () => {
     expect(new Set(late.map((r) => r.insertId))).toEqual(new Set(beyond.map((r) => `${AGG}:${r.eventId}:${r.eventTime - (r.eventTime % MIN)}`)));
     expect(late.every((r) => Number(r.json.lateness_ms) > 5 * MIN)).toBe(true);
     expect(h.lines.filter((l) => l.includes('"late_record"')).length).toBeGreaterThanOrEqual(2);
+    const docs = await h.partitionDocs();
+    // Running counts: the duplicates of the late records were caught by the ledger, not re-counted.
+    expect(docs.reduce((n, d) => n + Number(d.recordsLate), 0)).toBe(beyond.length);
+    expect(docs.reduce((n, d) => n + Number(d.recordsApplied), 0)).toBe(onTime.length + extra.length);
 
     const latest = latestPanes(h.paneRows(), false);
     expect(diffResults(latest, naiveReference([...onTime, ...withinLateness], { kind: 'fixed', sizeMs: MIN }))).toEqual([]);
