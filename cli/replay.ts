@@ -6,14 +6,24 @@
  * `dt=YYYY-MM-DD/hour=HH/<flushTimeMs>-<flushId>.ndjson.gz`, so the range selects by when data
  * arrived, and the listing only visits the hour (or, for long ranges, day) prefixes it covers.
  * Each object is read back with ingest's own `readArchive`, and every message is published with
- * its original payload and attributes and nothing added, so ingest derives the same event ids and
- * event times (from the payload and attributes) and the stages' dedupe makes replaying data that
- * was already processed a no-op. Objects are replayed oldest first, one at a time; a message is
+ * its original payload and attributes plus one: `sluice-original-publish-time`, the archived
+ * publish time (kept from the first replay when a replayed message is replayed again), which
+ * ingest uses instead of the replay's own publish time. So ingest derives the same event ids and
+ * event times — including event times that fall back to the publish time — and the stages' dedupe
+ * makes replaying data that was already processed a no-op. Objects are replayed oldest first, one at a time; a message is
  * counted only once Pub/Sub accepted it.
  */
 import type { ObjectStore, StoredObject } from '../shared/ports/object-store';
 import type { OutboundMessage, Publisher } from '../shared/ports/publisher';
-import { decodeMessage, maxEnvelopeBytesFor, readArchive, type IngestDefinition, type RawMessage } from '../shared/stages/ingest';
+import {
+  decodeMessage,
+  effectivePublishTime,
+  maxEnvelopeBytesFor,
+  ORIGINAL_PUBLISH_TIME_ATTRIBUTE,
+  readArchive,
+  type IngestDefinition,
+  type RawMessage,
+} from '../shared/stages/ingest';
 
 const HOUR_MS = 3_600_000;
 /** Ranges longer than this are listed per day instead of per hour. */
@@ -66,14 +76,14 @@ export async function listArchiveObjects(store: ObjectStore, bucket: string, fro
   return found.sort((a, b) => a.t - b.t || a.o.name.localeCompare(b.o.name)).map((x) => x.o);
 }
 
-/** The message as published on replay: the archived payload and attributes, nothing added. */
+/** The message as published on replay: the archived payload and attributes, plus its original publish time. */
 export function republished(m: RawMessage): OutboundMessage {
-  return { data: Buffer.from(m.data), attributes: { ...m.attributes } };
+  return { data: Buffer.from(m.data), attributes: { ...m.attributes, [ORIGINAL_PUBLISH_TIME_ATTRIBUTE]: String(effectivePublishTime(m)) } };
 }
 
 /** Records a raw message holds, as ingest decodes it (envelopes + rejections). */
 export function recordsIn(m: RawMessage, definition: IngestDefinition): number {
-  return decodeMessage(m, { messageId: m.messageId, publishTime: m.publishTime, attributes: m.attributes }, { definition, ingestTime: 0, maxEnvelopeBytes: maxEnvelopeBytesFor(definition.name) }).recordsIn;
+  return decodeMessage(m, { messageId: m.messageId, publishTime: effectivePublishTime(m), attributes: m.attributes }, { definition, ingestTime: 0, maxEnvelopeBytes: maxEnvelopeBytesFor(definition.name) }).recordsIn;
 }
 
 export interface ReplaySummary {

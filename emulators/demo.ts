@@ -279,12 +279,13 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
   const skipped = p.aggregations.filter((a) => !checked.includes(a));
   if (checked.length === 0) throw new Error(`the demo waits for fixed and sliding windows; ${p.name} has none`);
 
-  // Event times end now: the watermark follows the stream, then advances by itself once idle.
-  // The stream's newest event time lands just before a minute boundary (at most a minute ahead of
-  // now, inside every example pipeline's maxFuture): the last window then closes as soon as the
-  // idle advance moves the watermark by `maxOutOfOrderness`, not up to a window later.
+  // Event times end about now: the watermark follows the stream, then advances by itself once idle.
+  // The stream's newest event time lands just before a boundary of the largest checked window (at
+  // most one window before now): the last window then closes as soon as the idle advance moves the
+  // watermark by `maxOutOfOrderness`, not up to a window later.
   const spacing = 100;
-  const endMs = Math.ceil(Date.now() / 60_000) * 60_000 - 1;
+  const maxWindowMs = Math.max(...checked.map((a) => parseDuration((a.window as { size: DurationInput }).size, 'size')));
+  const endMs = Math.floor(Date.now() / maxWindowMs) * maxWindowMs - 1;
   const startMs = endMs - (o.count - 1) * spacing;
   const events = generateEvents(p.name, { seed: o.seed, count: o.count, startMs, spacingMs: spacing, duplicateRate: 0.03, lateRate: 0.02, invalidRate: 0.02 });
   const kinds = { valid: 0, duplicate: 0, late: 0, invalid: 0 };
@@ -295,7 +296,6 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
   for (const e of cleanEvents(events)) generatorId.set(extractEventId(p.source.eventId, { record: e.record, attributes: o.batch === 1 ? e.attributes : {} }), e.eventId);
   const ooo = parseDuration(p.watermark?.maxOutOfOrderness ?? 0, 'maxOutOfOrderness');
   const idle = parseDuration(p.watermark?.idleTimeout ?? 0, 'idleTimeout');
-  const maxWindowMs = Math.max(...checked.map((a) => parseDuration((a.window as { size: DurationInput }).size, 'size')));
   const timeoutMs = o.timeoutMs ?? 180_000 + idle + ooo + maxWindowMs;
   const lastWindowEnd = new Map<string, number>();
   for (const a of checked) {

@@ -14,7 +14,7 @@ export { createIngestHandler, ingestResourcesOf } from './ingest-handler';
 export type { IngestDeps, IngestHandler, IngestResources, IngestResult, IngestTotals, StreamResult } from './ingest-handler';
 export { bundlesOf, maxEnvelopeBytesFor, publishBundles, publishDeadLetters, RECORDS_ATTRIBUTE } from './outputs';
 export type { DeadLetterContext } from './outputs';
-export { pushedMessageOf } from './push-message';
+export { effectivePublishTime, ORIGINAL_PUBLISH_TIME_ATTRIBUTE, pushedMessageOf } from './push-message';
 export type { PushedMessage, PushEvent } from './push-message';
 export { archiveLineOf, archivePathOf, RawArchiver, readArchive } from './raw-archive';
 export type { ArchiveLine, RawArchiverOptions } from './raw-archive';

@@ -21,7 +21,7 @@ import { decodeMessage } from './decode-message';
 import type { IngestDefinition } from './envelope-of';
 import { type FileIngestResult, ingestFile, notificationOf } from './file-ingest';
 import { bundlesOf, maxEnvelopeBytesFor, publishBundles, publishDeadLetters } from './outputs';
-import { type PushEvent, type PushedMessage, pushedMessageOf } from './push-message';
+import { effectivePublishTime, type PushEvent, type PushedMessage, pushedMessageOf } from './push-message';
 import { archiveLineOf, RawArchiver } from './raw-archive';
 
 /** Resource names ingest uses, as the topology names them. */
@@ -138,7 +138,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   });
 
   const streaming = async (message: PushedMessage): Promise<StreamResult> => {
-    const origin = { messageId: message.messageId, publishTime: message.publishTime, attributes: message.attributes };
+    // A replayed message carries its original publish time: event times fall back to that one.
+    const origin = { messageId: message.messageId, publishTime: effectivePublishTime(message), attributes: message.attributes };
     const decoded = decodeMessage(message, origin, {
       definition,
       ingestTime: clock.now(),

@@ -53,3 +53,22 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * Attribute `sluice replay` sets on a republished message: the original publish time (epoch ms) of
+ * the archived message, so event times that fall back to the publish time (`{from: 'publishTime'}`,
+ * or a field's `fallback: 'publishTime'`) come out as they did the first time.
+ */
+export const ORIGINAL_PUBLISH_TIME_ATTRIBUTE = 'sluice-original-publish-time';
+
+/**
+ * The publish time event times derive from: the original one a replay carries, else the message's
+ * own. The attribute is honoured only when it is whole epoch ms no later than the message's own
+ * publish time (an original publish precedes its replay), so it cannot move event times forward.
+ */
+export function effectivePublishTime(message: { publishTime: number; attributes: Readonly<Record<string, string>> }): number {
+  const raw = Object.prototype.hasOwnProperty.call(message.attributes, ORIGINAL_PUBLISH_TIME_ATTRIBUTE) ? message.attributes[ORIGINAL_PUBLISH_TIME_ATTRIBUTE] : undefined;
+  if (raw === undefined || !/^\d{1,16}$/.test(raw)) return message.publishTime;
+  const t = Number(raw);
+  return t > 0 && t <= message.publishTime ? t : message.publishTime;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archivePrefixes, checkRange, flushTimeOf, listArchiveObjects, parseIsoTime, recordsIn, replayArchive } from '../../../cli/replay';
+import { archivePrefixes, checkRange, flushTimeOf, listArchiveObjects, parseIsoTime, recordsIn, replayArchive, republished } from '../../../cli/replay';
 import { getPipeline } from '../../../pipelines';
 import { FakeClock } from '../../../shared/ports/clock';
 import { FakeObjectStore } from '../../../shared/ports/object-store';
@@ -75,8 +75,9 @@ describe('sluice replay: republishing', () => {
 
     const expected = written.filter((w) => w.t >= T).flatMap((w) => w.messages);
     const sent = publisher.on('raw-topic');
+    // Payload and attributes as archived, plus the original publish time for ingest's event-time fallback.
     expect(sent.map((m) => ({ data: Buffer.from(m.data).toString('hex'), attributes: m.attributes }))).toEqual(
-      expected.map((m) => ({ data: Buffer.from(m.data).toString('hex'), attributes: m.attributes })),
+      expected.map((m) => ({ data: Buffer.from(m.data).toString('hex'), attributes: { ...m.attributes, 'sluice-original-publish-time': String(m.publishTime) } })),
     );
     // Naive counts: lines of each text payload (ndjson lines, one JSON object) or one for the rest.
     const events = expected.reduce((n, m) => n + (m.attributes['sluice-format'] === 'ndjson' ? Buffer.from(m.data).toString('utf8').split('\n').length : 1), 0);
@@ -85,6 +86,14 @@ describe('sluice replay: republishing', () => {
     expect(s.seconds).toBeGreaterThan(0);
     expect(progress.at(-1)).toBe(expected.length);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('a replayed message replayed again keeps its first original publish time', () => {
+    const first: RawMessage = { messageId: 'a', publishTime: T, attributes: { k: 'v' }, data: Buffer.from('{}') };
+    const once = republished(first);
+    // Archived again by ingest on replay, with the replay's own (later) publish time.
+    const again = republished({ messageId: 'b', publishTime: T + H, attributes: once.attributes ?? {}, data: Buffer.from('{}') });
+    expect(again.attributes).toEqual({ k: 'v', 'sluice-original-publish-time': String(T) });
   });
 
   it('counts records as ingest decodes them', () => {

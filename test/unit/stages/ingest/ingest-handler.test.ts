@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeDeadLetter, decodeEventBundle, type Envelope } from '../../../../shared/messages';
-import { decodeMessage, maxEnvelopeBytesFor, readArchive } from '../../../../shared/stages/ingest';
-import { iot, PUBLISH_MS, pushEvent, reading, settle, setup } from './fixtures';
+import { decodeMessage, maxEnvelopeBytesFor, ORIGINAL_PUBLISH_TIME_ATTRIBUTE, readArchive } from '../../../../shared/stages/ingest';
+import { clickstream, iot, PUBLISH_MS, pushEvent, reading, settle, setup } from './fixtures';
 
 const bundlesOn = (publisher: ReturnType<typeof setup>['publisher']) => publisher.on('events').map((m) => decodeEventBundle(m.data));
 const archived = (store: ReturnType<typeof setup>['store']) =>
@@ -169,5 +169,28 @@ describe('ingest: odd deliveries', () => {
     await p;
     const metrics = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.sluiceMetric === 'dead_letter');
     expect(metrics.map((m) => m.reason)).toEqual(['missing_event_time', 'missing_event_time', 'invalid_json']);
+  });
+});
+
+describe('ingest streaming path: replayed messages', () => {
+  const click = { user_email: 'a@example.com', event_type: 'click', page: '/p', ip: '10.0.0.1' }; // no client_ts: event time falls back to the publish time
+  const eventTimeOf = async (attributes: Record<string, string>): Promise<number> => {
+    const { clock, publisher, handler } = setup(clickstream);
+    const p = handler(pushEvent(JSON.stringify(click), attributes));
+    clock.advance(30);
+    await p;
+    return bundlesOn(publisher)[0]!.envelopes[0]!.eventTime;
+  };
+
+  it('derives publish-time event times from the original publish time a replay carries', async () => {
+    const original = PUBLISH_MS - 3_600_000;
+    expect(await eventTimeOf({})).toBe(PUBLISH_MS);
+    expect(await eventTimeOf({ [ORIGINAL_PUBLISH_TIME_ATTRIBUTE]: String(original) })).toBe(original);
+  });
+
+  it('ignores an original publish time that is later than the message’s own, or not epoch ms', async () => {
+    for (const bad of [String(PUBLISH_MS + 1), '2026-03-01T09:00:00Z', '-5', '0', '']) {
+      expect(await eventTimeOf({ [ORIGINAL_PUBLISH_TIME_ATTRIBUTE]: bad })).toBe(PUBLISH_MS);
+    }
   });
 });
