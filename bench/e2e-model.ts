@@ -1,0 +1,135 @@
+/**
+ * The pure parts of the end-to-end benchmark (`bench/e2e.ts`): the list-price cost model over
+ * counted operations, and the plain-loop sessions reference. Unit-tested in test/unit/bench.
+ */
+import type { WindowResult } from '../emulators/demo';
+import type { GeneratedEvent } from '../pipelines/generators';
+
+/**
+ * List prices (USD) used for the cost estimate.
+ * - Cloud Run functions / Cloud Functions: $0.40 per million invocations (cloud.google.com/functions/pricing).
+ * - Pub/Sub: $40 per TiB of message throughput, publish and each delivery billed separately, at least
+ *   1,000 bytes per message (cloud.google.com/pubsub/pricing).
+ * - Firestore (Native, us-central1): $0.03 per 100,000 reads, $0.09 per 100,000 writes, $0.01 per
+ *   100,000 deletes (cloud.google.com/firestore/pricing).
+ * - BigQuery legacy streaming inserts (`insertAll`): $0.01 per 200 MB, each row at least 1 KB;
+ *   on-demand queries $6.25 per TiB (cloud.google.com/bigquery/pricing).
+ * - Cloud Storage Standard class A operations: $0.005 per 1,000 (cloud.google.com/storage/pricing).
+ * - Dataflow streaming (us-central1): $0.069 per vCPU-hour, $0.003557 per GB-hour, Streaming Engine
+ *   $0.018 per GB processed; persistent disk $0.04 per GB-month (cloud.google.com/dataflow/pricing).
+ */
+export const PRICES = {
+  invocation: 0.4 / 1e6,
+  pubsubPerByte: 40 / 2 ** 40,
+  firestoreRead: 0.03 / 1e5,
+  firestoreWrite: 0.09 / 1e5,
+  firestoreDelete: 0.01 / 1e5,
+  bqStreamingPerByte: 0.01 / 200e6,
+  bqQueryPerByte: 6.25 / 2 ** 40,
+  gcsClassA: 0.005 / 1000,
+  dataflowVcpuHour: 0.069,
+  dataflowGbHour: 0.003557,
+  pdGbMonth: 0.04,
+};
+
+/** One n1-standard-2 streaming worker (2 vCPU, 7.5 GB) with Streaming Engine (30 GB disk), 730 h, before data processed. */
+export const DATAFLOW_MONTHLY_MIN_USD = 730 * (2 * PRICES.dataflowVcpuHour + 7.5 * PRICES.dataflowGbHour) + 30 * PRICES.pdGbMonth;
+
+export interface Ops {
+  invocations: number;
+  invocationMs: number;
+  pubsubMessages: number;
+  pubsubBytes: number;
+  pubsubBilledBytes: number;
+  firestoreReads: number;
+  firestoreWrites: number;
+  firestoreDeletes: number;
+  bqRows: number;
+  bqBytes: number;
+  bqBilledBytes: number;
+  gcsWrites: number;
+  firestoreTxnMs: number;
+  pubsubPublishMs: number;
+  bqInsertMs: number;
+  gcsWriteMs: number;
+}
+export const ZERO: Ops = {
+  invocations: 0,
+  invocationMs: 0,
+  pubsubMessages: 0,
+  pubsubBytes: 0,
+  pubsubBilledBytes: 0,
+  firestoreReads: 0,
+  firestoreWrites: 0,
+  firestoreDeletes: 0,
+  bqRows: 0,
+  bqBytes: 0,
+  bqBilledBytes: 0,
+  gcsWrites: 0,
+  firestoreTxnMs: 0,
+  pubsubPublishMs: 0,
+  bqInsertMs: 0,
+  gcsWriteMs: 0,
+};
+
+/** What the cost model needs from a run. */
+export interface CostInput {
+  events: number;
+  ops: Ops;
+  /** Pub/Sub bytes billed for the producer's own publishes (1 KB minimum per message). */
+  producerBilledBytes: number;
+}
+
+/** Dollars per million events from a run's counted operations. */
+export function usdPerMillion(r: CostInput): { total: number; lines: Array<[string, number]> } {
+  const o = r.ops;
+  // Every message is billed once at publish and once at delivery (one subscription per topic).
+  const pubsubBytes = 2 * (r.producerBilledBytes + o.pubsubBilledBytes);
+  const lines: Array<[string, number]> = [
+    ['function invocations', o.invocations * PRICES.invocation],
+    ['Pub/Sub throughput (publish + delivery, 1 KB min)', pubsubBytes * PRICES.pubsubPerByte],
+    ['Firestore reads', o.firestoreReads * PRICES.firestoreRead],
+    ['Firestore writes', o.firestoreWrites * PRICES.firestoreWrite],
+    ['Firestore deletes', o.firestoreDeletes * PRICES.firestoreDelete],
+    ['BigQuery streaming inserts (1 KB/row min)', o.bqBilledBytes * PRICES.bqStreamingPerByte],
+    ['BigQuery queries (none in the pipeline path)', 0],
+    ['GCS writes (class A)', o.gcsWrites * PRICES.gcsClassA],
+  ];
+  const scale = 1e6 / r.events;
+  const scaled = lines.map(([k, v]): [string, number] => [k, v * scale]);
+  return { total: scaled.reduce((s, [, v]) => s + v, 0), lines: scaled };
+}
+
+/** Per-key sessions over the unique clean events, minus `excluded`: a plain loop. */
+export function naiveSessions(events: readonly GeneratedEvent[], gapMs: number, excluded: ReadonlySet<string>): Map<string, WindowResult> {
+  const seen = new Set<string>();
+  const byKey = new Map<string, GeneratedEvent[]>();
+  for (const e of events) {
+    if (e.kind === 'invalid' || !e.record || seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    if (excluded.has(e.eventId)) continue;
+    const k = String(e.record.device_id);
+    byKey.set(k, [...(byKey.get(k) ?? []), e]);
+  }
+  const out = new Map<string, WindowResult>();
+  for (const [key, list] of byKey) {
+    list.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+    let cur: { start: number; end: number; n: number; sum: number } | undefined;
+    const flush = (): void => {
+      if (cur) out.set(`${key}|${cur.start}`, { key, windowStart: cur.start, windowEnd: cur.end, count: cur.n, measures: { readings: cur.n, temperature_sum: cur.sum } });
+    };
+    for (const e of list) {
+      const t = Number(e.record!.temperature_c);
+      if (cur && e.eventTimeMs < cur.end) {
+        cur.end = Math.max(cur.end, e.eventTimeMs + gapMs);
+        cur.n += 1;
+        cur.sum += t;
+      } else {
+        flush();
+        cur = { start: e.eventTimeMs, end: e.eventTimeMs + gapMs, n: 1, sum: t };
+      }
+    }
+    flush();
+  }
+  return out;
+}
