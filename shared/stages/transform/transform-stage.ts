@@ -111,6 +111,8 @@ export interface TransformStats {
  * second per instance (a partition document sustains about one write per second). Locally the
  * Pub/Sub emulator pushes only 2 deliveries at a time, so holding each for a second would cap the
  * dev stack at 2 deliveries per second: there the delay is short (a latency knob, not semantics).
+ * Either way a group flushes at once when every delivery the instance can have in flight has
+ * joined it (`deliveriesInFlight`): under load, locally, the delay is not waited at all.
  */
 export const DEFAULT_GROUP_DELAY_MS = { cloud: 1000, local: 100 } as const;
 
