@@ -7,7 +7,8 @@
  * crash domain — the same isolation the cloud gives.
  *
  * Inputs (environment): `SLUICE_DEV_MODULE` (absolute path of `functions/<dir>/index.ts`),
- * `SLUICE_DEV_ENTRY_POINT` (the target it registers). Stops on SIGTERM/SIGINT.
+ * `SLUICE_DEV_ENTRY_POINT` (the target it registers). Stops on SIGTERM/SIGINT, and when its parent
+ * process is gone.
  */
 import { pathToFileURL } from 'node:url';
 import { serveRegistered } from './serve';
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // A parent that died without stopping its stages (killed, crashed) must not leave them serving.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000).unref();
   process.stdout.write(`${READY_MARKER}${JSON.stringify({ url: served.urlOf(entryPoint) })}\n`);
 }
 
