@@ -109,12 +109,12 @@ function splitFrame(headerWithEmptyArray: string): [string, string] {
   return [headerWithEmptyArray.slice(0, at + 1), headerWithEmptyArray.slice(at + 1)];
 }
 
-/** Builds `EventBundle`s (ingest → transform) for one pipeline. */
-export class EventBundleBuilder {
-  private readonly bundler: JsonArrayBundler;
+/** What both builders share: a JSON-array bundler in a frame, and adding items by event id. */
+abstract class FramedBundleBuilder<T extends { eventId: string }> {
+  protected readonly bundler: JsonArrayBundler;
 
-  constructor(readonly pipeline: string, limits: BundleLimits = {}) {
-    const [open, close] = splitFrame(JSON.stringify({ v: WIRE_VERSION, pipeline, envelopes: [] }));
+  constructor(frame: string, limits: BundleLimits) {
+    const [open, close] = splitFrame(frame);
     this.bundler = new JsonArrayBundler(open, close, limits);
   }
 
@@ -128,8 +128,18 @@ export class EventBundleBuilder {
     return this.bundler.isEmpty;
   }
 
-  add(envelope: Envelope): AddResult {
-    return this.bundler.tryAdd(JSON.stringify(envelope), envelope.eventId);
+  add(item: T): AddResult {
+    return this.bundler.tryAdd(JSON.stringify(item), item.eventId);
+  }
+}
+
+/** Builds `EventBundle`s (ingest → transform) for one pipeline. */
+export class EventBundleBuilder extends FramedBundleBuilder<Envelope> {
+  constructor(
+    readonly pipeline: string,
+    limits: BundleLimits = {},
+  ) {
+    super(JSON.stringify({ v: WIRE_VERSION, pipeline, envelopes: [] }), limits);
   }
 
   /** The encoded bundle, or undefined when empty. Resets the builder. */
@@ -144,8 +154,7 @@ export class EventBundleBuilder {
 const BUNDLE_ID_PLACEHOLDER = '0'.repeat(32);
 
 /** Builds `KeyedBundle`s for one (aggregation, partition). */
-export class KeyedBundleBuilder {
-  private readonly bundler: JsonArrayBundler;
+export class KeyedBundleBuilder extends FramedBundleBuilder<KeyedRecord> {
   readonly orderingKey: string;
 
   constructor(
@@ -154,25 +163,8 @@ export class KeyedBundleBuilder {
     readonly partition: number,
     limits: BundleLimits = {},
   ) {
-    const [open, close] = splitFrame(
-      JSON.stringify({ v: WIRE_VERSION, kind: 'bundle', pipeline, aggregation, partition, bundleId: BUNDLE_ID_PLACEHOLDER, records: [] }),
-    );
-    this.bundler = new JsonArrayBundler(open, close, limits);
+    super(JSON.stringify({ v: WIRE_VERSION, kind: 'bundle', pipeline, aggregation, partition, bundleId: BUNDLE_ID_PLACEHOLDER, records: [] }), limits);
     this.orderingKey = orderingKeyOf(aggregation, partition);
-  }
-
-  get count(): number {
-    return this.bundler.count;
-  }
-  get bytes(): number {
-    return this.bundler.bytes;
-  }
-  get isEmpty(): boolean {
-    return this.bundler.isEmpty;
-  }
-
-  add(record: KeyedRecord): AddResult {
-    return this.bundler.tryAdd(JSON.stringify(record), record.eventId);
   }
 
   /** The encoded bundle with its deterministic `bundleId`, or undefined when empty. Resets the builder. */

@@ -1,17 +1,10 @@
-import { TriggerNode, type TriggerContext, type TriggerTimers } from './trigger-node';
+import { OnceCompositeTrigger } from './once-composite';
+import type { TriggerContext, TriggerNode, TriggerTimers } from './trigger-node';
 
 /** Fires once, as soon as any sub-trigger is ready (Beam's `AfterFirst`; `afterAny` in specs is an alias). */
-export class AfterFirstTrigger extends TriggerNode {
-  readonly canFinish = true;
+export class AfterFirstTrigger extends OnceCompositeTrigger {
   constructor(triggers: readonly TriggerNode[]) {
-    super(1, triggers);
-  }
-  describe(): string {
-    return `AfterFirst(${this.children.map((c) => c.describe()).join(', ')})`;
-  }
-  onElement(s: number[], ctx: TriggerContext, count: number): void {
-    if (this.isFinished(s)) return;
-    for (const c of this.children) if (!c.isFinished(s)) c.onElement(s, ctx, count);
+    super('AfterFirst', triggers);
   }
   shouldFire(s: number[], ctx: TriggerContext): boolean {
     if (this.isFinished(s)) return false;
@@ -25,13 +18,6 @@ export class AfterFirstTrigger extends TriggerNode {
       else c.clear(s);
     }
     this.setFinished(s, true);
-  }
-  onMerge(target: number[], sources: readonly number[][], ctx: TriggerContext): void {
-    if (this.finishedInAny(sources)) {
-      this.setFinished(target, true);
-      return;
-    }
-    this.mergeChildren(target, sources, ctx);
   }
   nextTimers(s: number[], ctx: TriggerContext, out: TriggerTimers): void {
     if (this.isFinished(s)) return;
