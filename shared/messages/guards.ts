@@ -126,6 +126,14 @@ export function guardValue(value: unknown, limits: Partial<InputLimits> = {}, pa
   walk(value, 1);
 }
 
+/**
+ * JSON.parse's message without the excerpt of the input V8 quotes (`Unexpected token 'o', "{oops"
+ * is not valid JSON`): a dead letter's message must not copy the payload it may have to withhold.
+ */
+function withoutInput(message: string): string {
+  return message.replace(/, ".*" is not valid JSON$/s, '');
+}
+
 /** Parses untrusted JSON (text or UTF-8 bytes) under `limits`; every failure is a `DecodeError` with a reason. */
 export function parseJsonGuarded(input: string | Uint8Array, limits: Partial<InputLimits> = {}): unknown {
   const l = { ...DEFAULT_INPUT_LIMITS, ...limits };
@@ -137,7 +145,7 @@ export function parseJsonGuarded(input: string | Uint8Array, limits: Partial<Inp
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new DecodeError(GuardReason.INVALID_JSON, `payload is not valid JSON: ${(err as Error).message}`);
+    throw new DecodeError(GuardReason.INVALID_JSON, `payload is not valid JSON: ${withoutInput((err as Error).message)}`);
   }
   guardValue(value, l);
   return value;

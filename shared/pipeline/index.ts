@@ -4,7 +4,7 @@ export { definitionSchema, IDENTIFIER_PATTERN, PIPELINE_NAME_PATTERN } from './d
 export { isDurationInput } from './duration-shape';
 export { canonicalJson, contentHashId, extractEventId, extractEventTime, parseTimestamp } from './event-identity';
 export type { EventIdInput, EventTimeInput } from './event-identity';
-export { applyPii, hashValue, maskValue } from './pii';
+export { applyPii, hashValue, maskValue, PII_REDACTED, redactPii } from './pii';
 export type { SecretLookup } from './pii';
 export { decodeKey, encodeKey, getPath, keyedValueOf, keyOf, measureFields, projectFields } from './keys';
 export {

@@ -66,6 +66,25 @@ export type SecretLookup = (secretId: string) => string | Uint8Array;
  * rather than leaked.
  */
 export function applyPii(record: Record<string, unknown>, rules: readonly PiiRule[], secret: SecretLookup): Record<string, unknown> {
+  return withPiiRules(record, rules, (value, rule) => hashValue(value, secret(rule.key.secret)));
+}
+
+/** What {@link redactPii} puts where a keyed hash would go. */
+export const PII_REDACTED = '[redacted]';
+
+/**
+ * The record with every PII rule applied where no hashing key is at hand (ingest, which holds no
+ * secrets): masks and drops as {@link applyPii}; a value to hash becomes {@link PII_REDACTED}.
+ */
+export function redactPii(record: Record<string, unknown>, rules: readonly PiiRule[]): Record<string, unknown> {
+  return withPiiRules(record, rules, () => PII_REDACTED);
+}
+
+function withPiiRules(
+  record: Record<string, unknown>,
+  rules: readonly PiiRule[],
+  hash: (value: string | number | boolean, rule: Extract<PiiRule, { action: 'hash' }>) => string,
+): Record<string, unknown> {
   if (rules.length === 0) return record;
   const out = structuredClone(record);
   for (const rule of rules) {
@@ -83,7 +102,7 @@ export function applyPii(record: Record<string, unknown>, rules: readonly PiiRul
       delete parent[last];
     } else if (rule.action === 'hash') {
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-        parent[last] = hashValue(value, secret(rule.key.secret));
+        parent[last] = hash(value, rule);
       } else {
         delete parent[last];
       }

@@ -5,13 +5,15 @@
  */
 import { DecodeError } from '../../core/errors';
 import { DEFAULT_INPUT_LIMITS, type Envelope, type EnvelopeSource, guardValue, type InputLimits, utf8Length } from '../../messages';
-import { extractEventId, extractEventTime, type PayloadFormat, type SourceDefinition } from '../../pipeline';
+import { extractEventId, extractEventTime, type PayloadFormat, type PiiRule, type SourceDefinition } from '../../pipeline';
 import { cdcChangeOf } from './cdc';
 
 /** What ingest needs from a pipeline definition. */
 export interface IngestDefinition {
   name: string;
   source: SourceDefinition;
+  /** PII rules: ingest redacts (or withholds) the raw text of its dead letters by them. */
+  pii?: readonly PiiRule[];
 }
 
 /** A record ingest refused, with the dead-letter reason and the raw text it came from. */

@@ -218,6 +218,8 @@ export async function ingestFile(deps: FileIngestDeps, message: PushedMessage, n
         attributes: { ...n.metadata, ...attributes },
         attempt: message.deliveryAttempt,
         at: deps.clock.now(),
+        pii: definition.pii ?? [],
+        original: `landed object gs://${n.bucket}/${n.object}#${n.generation}`,
       }),
     ]);
     // Observed by settleOldest; this handler only keeps a failure after an earlier one from going unhandled.

@@ -154,6 +154,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
           attributes: message.attributes,
           attempt: message.deliveryAttempt,
           at: clock.now(),
+          pii: definition.pii ?? [],
+          original: `raw archive, message ${message.messageId}`,
         }),
       );
     }
@@ -175,6 +177,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
         attributes: {},
         attempt: 1,
         at: clock.now(),
+        pii: definition.pii ?? [],
+        original: 'push request only (not a Pub/Sub message, not archived)',
       });
       totals.recordsIn++;
       totals.deadLettered++;
@@ -196,6 +200,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
           attributes: a,
           attempt: message.deliveryAttempt,
           at: clock.now(),
+          pii: definition.pii ?? [],
+          original: `files topic, message ${message.messageId} (not archived)`,
         });
         totals.recordsIn++;
         totals.deadLettered++;

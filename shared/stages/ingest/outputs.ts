@@ -17,6 +17,8 @@ import {
 } from '../../messages';
 import type { Publisher } from '../../ports';
 import { type Logger, SLUICE_METRICS } from '../../observability/log';
+import { redactPii } from '../../pipeline/pii';
+import type { PiiRule } from '../../pipeline/types';
 import type { Rejected } from './envelope-of';
 
 /** The largest envelope (encoded bytes) that fits an otherwise empty bundle of `pipeline` under the cap. */
@@ -65,24 +67,75 @@ export interface DeadLetterContext {
   attributes: Record<string, string>;
   attempt: number;
   at: number;
+  /** The pipeline's PII rules: with any, a dead letter's raw text is redacted or withheld (see {@link redactedRaw}). */
+  pii: readonly PiiRule[];
+  /** Where a withheld original can still be read, for the message (e.g. `raw archive, message 123`). */
+  original: string;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * What a dead letter keeps of a rejected record's raw text under the pipeline's PII rules. Ingest
+ * holds no hashing keys, so: raw text that is one JSON object (a record, or a change event's row
+ * images) keeps its shape with every rule applied (`redactPii`: masks and drops as transform would,
+ * hashed fields `[redacted]`);
+ * anything else (not JSON, an array, a CSV row, bytes) could hold a PII value anywhere and is
+ * withheld — the raw archive (or the landed object) keeps the original. Without PII rules the raw
+ * text is kept as is.
+ */
+export function redactedRaw(raw: string | Uint8Array, pii: readonly PiiRule[]): { raw: string | Uint8Array; withheld: boolean } {
+  if (pii.length === 0) return { raw, withheld: false };
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof raw === 'string' ? raw : strictUtf8.decode(raw));
+  } catch {
+    value = undefined;
+  }
+  if (!isRecord(value)) return { raw: '', withheld: true };
+  return { raw: JSON.stringify(redactRecordOrChange(value, pii)), withheld: false };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The object with the PII rules applied as a record, and — whatever its `op` says, since a change
+ * event is rejected precisely when it is malformed — to the row images of a Debezium change event
+ * (`before`/`after`, bare or under `payload`).
+ */
+function redactRecordOrChange(value: Record<string, unknown>, pii: readonly PiiRule[]): Record<string, unknown> {
+  const out = redactPii(value, pii);
+  const images = (body: Record<string, unknown>): void => {
+    for (const k of ['before', 'after']) {
+      const image = body[k];
+      if (isRecord(image)) body[k] = redactPii(image, pii);
+    }
+  };
+  images(out);
+  if (isRecord(out.payload)) {
+    out.payload = { ...out.payload };
+    images(out.payload as Record<string, unknown>);
+  }
+  return out;
 }
 
 /** Publishes one dead letter per rejection and writes one `dead_letter` metric line each. */
 export async function publishDeadLetters(publisher: Publisher, topic: string, logger: Logger, rejected: readonly Rejected[], ctx: DeadLetterContext): Promise<void> {
   if (rejected.length === 0) return;
-  const letters = rejected.map((r) =>
-    deadLetterOf({
+  const letters = rejected.map((r) => {
+    const kept = redactedRaw(r.raw, ctx.pii);
+    return deadLetterOf({
       stage: Stage.INGEST,
       reason: r.reason,
-      message: r.message,
-      raw: r.raw,
+      message: kept.withheld ? `${r.message} (raw text withheld: the pipeline declares PII fields; the original is in the ${ctx.original})` : r.message,
+      raw: kept.raw,
       attributes: ctx.attributes,
       pipeline: ctx.pipeline,
       ...(r.eventId === undefined ? {} : { eventId: r.eventId }),
       attempt: ctx.attempt,
       at: ctx.at,
-    }),
-  );
+    });
+  });
   await publisher.publish(
     topic,
     letters.map((d) => ({ data: Buffer.from(encodeDeadLetter(d), 'utf8'), attributes: { 'sluice-stage': d.stage, 'sluice-reason': d.reason } })),

@@ -239,17 +239,27 @@ export class TransformStage {
       outcome.deadLettered.push({ ...(eventId === undefined ? {} : { eventId }), reason });
     };
 
+    // Raw text that is not one envelope (a whole bundle, an unreadable envelope) cannot be redacted
+    // field by field: under PII rules it is withheld (ingest's raw archive keeps the original).
+    const unredactable = (reason: string, message: string, raw: string | Uint8Array, attributes: Record<string, string>, eventId?: string): void => {
+      if (this.pipeline.pii.length === 0) dead(reason, message, raw, attributes, eventId);
+      else dead(reason, `${message} (raw text withheld: the pipeline declares PII fields; the original is in the raw archive)`, '', attributes, eventId);
+    };
+
     const decoded = decodeDelivery(delivery.data, this.deps.options?.inputLimits);
     if (!decoded.ok) {
       outcome.envelopes = 1;
-      dead(decoded.error.reason, decoded.error.message, delivery.data, delivery.attributes);
+      unredactable(decoded.error.reason, decoded.error.message, delivery.data, delivery.attributes);
     } else if (decoded.pipeline !== this.pipeline.name) {
       outcome.envelopes = decoded.envelopes.length + decoded.rejected.length;
-      dead('wrong_pipeline', `bundle is for pipeline '${decoded.pipeline}' but this transform serves '${this.pipeline.name}'; check the events topic's subscriptions`, delivery.data, delivery.attributes);
+      unredactable('wrong_pipeline', `bundle is for pipeline '${decoded.pipeline}' but this transform serves '${this.pipeline.name}'; check the events topic's subscriptions`, delivery.data, delivery.attributes);
     } else {
       outcome.envelopes = decoded.envelopes.length + decoded.rejected.length;
       // A guarded envelope rejected for its content still holds PII: redact it like any per-record dead letter.
-      for (const r of decoded.rejected) dead(r.reason, r.message, r.envelope ? this.redacted(r.envelope) : r.raw, r.attributes ?? delivery.attributes, r.eventId);
+      for (const r of decoded.rejected) {
+        if (r.envelope) dead(r.reason, r.message, this.redacted(r.envelope), r.attributes ?? delivery.attributes, r.eventId);
+        else unredactable(r.reason, r.message, r.raw, r.attributes ?? delivery.attributes, r.eventId);
+      }
       const tables = decoded.envelopes.length > 0 && !this.enricher.isEmpty ? await this.enricher.tables() : new Map<string, SideTable>();
       if (decoded.envelopes.length > 0) await this.registry.ready(now);
       const drift: ObservedChange[] = [];

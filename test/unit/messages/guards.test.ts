@@ -63,6 +63,13 @@ describe('parseJsonGuarded', () => {
     expect(reasonOf(() => parseJsonGuarded('"ééé"', { maxBytes: 7 }))).toMatch(/^too_large: payload of 8 bytes exceeds 7/);
     expect(parseJsonGuarded('"ééé"', { maxBytes: 8 })).toBe('ééé');
   });
+  it('says why JSON is invalid without quoting the payload (a dead letter may have to withhold it)', () => {
+    for (const text of ['{"email": "ada@example.com" oops}', 'ada@example.com', '{"email": "ada@example.com",']) {
+      const reason = reasonOf(() => parseJsonGuarded(text));
+      expect(reason).toMatch(/^invalid_json: payload is not valid JSON: \S/);
+      expect(reason).not.toContain('ada@');
+    }
+  });
   it('rejects a UTF-8 BOM-less overlong encoding and lone continuation bytes', () => {
     expect(reasonOf(() => parseJsonGuarded(new Uint8Array([0x22, 0xc0, 0xaf, 0x22])))).toMatch(/^invalid_utf8/);
     expect(reasonOf(() => parseJsonGuarded(new Uint8Array([0x22, 0x80, 0x22])))).toMatch(/^invalid_utf8/);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { applyPii, hashValue, maskValue } from '../../../shared/pipeline';
+import { applyPii, hashValue, maskValue, PII_REDACTED, redactPii } from '../../../shared/pipeline';
 
 describe('maskValue', () => {
   it.each<[string, Parameters<typeof maskValue>[1], string]>([
@@ -62,5 +62,20 @@ describe('applyPii', () => {
       return 'k';
     });
     expect(asked).toEqual(['pii-key']);
+  });
+});
+
+describe('redactPii (no hashing key at hand)', () => {
+  it('masks and drops like applyPii, puts a marker where a hash would go, and leaves the input untouched', () => {
+    const record = { email: 'ada@example.com', ip: '203.0.113.77', user: { ssn: '123-45-6789', name: 'Ada' }, tags: ['a'] };
+    const out = redactPii(record, [
+      { field: 'email', action: 'hash', key: { secret: 'pii-key' } },
+      { field: 'ip', action: 'mask', strategy: 'ipPrefix' },
+      { field: 'user.ssn', action: 'drop' },
+      { field: 'tags', action: 'hash', key: { secret: 'pii-key' } },
+    ]);
+    expect(out).toEqual({ email: PII_REDACTED, ip: '203.0.113.0', user: { name: 'Ada' } });
+    expect(record.email).toBe('ada@example.com');
+    expect(JSON.stringify(out)).not.toContain('ada@');
   });
 });

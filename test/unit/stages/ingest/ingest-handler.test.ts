@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeDeadLetter, decodeEventBundle, type Envelope } from '../../../../shared/messages';
 import { decodeMessage, maxEnvelopeBytesFor, ORIGINAL_PUBLISH_TIME_ATTRIBUTE, readArchive } from '../../../../shared/stages/ingest';
+import { redactedRaw } from '../../../../shared/stages/ingest/outputs';
 import { clickstream, iot, PUBLISH_MS, pushEvent, reading, settle, setup } from './fixtures';
 
 const bundlesOn = (publisher: ReturnType<typeof setup>['publisher']) => publisher.on('events').map((m) => decodeEventBundle(m.data));
@@ -192,5 +193,56 @@ describe('ingest streaming path: replayed messages', () => {
     for (const bad of [String(PUBLISH_MS + 1), '2026-03-01T09:00:00Z', '-5', '0', '']) {
       expect(await eventTimeOf({ [ORIGINAL_PUBLISH_TIME_ATTRIBUTE]: bad })).toBe(PUBLISH_MS);
     }
+  });
+});
+
+describe('ingest dead letters under PII rules', () => {
+  it('keeps a rejected record’s shape with the PII rules applied, and withholds raw text that is not one record', async () => {
+    // clickstream hashes user_email and masks ip (to a /24).
+    const good = { user_email: 'ada@example.com', event_type: 'click', page: '/p', ip: '203.0.113.77', client_ts: PUBLISH_MS - 5 };
+    const badTime = { ...good, user_email: 'bob@example.com', client_ts: 'soon' };
+    const lines = [JSON.stringify(good), JSON.stringify(badTime), '{"user_email": "eve@example.com", oops'];
+    const { clock, publisher, handler } = setup(clickstream);
+    const p = handler(pushEvent(lines.join('\n'), {}, undefined, 'msg-42'));
+    clock.advance(30);
+    await p;
+    const letters = publisher.on('dead-letter').map((m) => decodeDeadLetter(m.data));
+    expect(letters.map((d) => d.reason)).toEqual(['invalid_event_time', 'invalid_json']);
+    const [timeLetter, jsonLetter] = letters;
+    expect(JSON.parse(timeLetter!.payload)).toEqual({ ...badTime, user_email: '[redacted]', ip: '203.0.113.0' });
+    expect(jsonLetter!.payload).toBe('');
+    expect(jsonLetter!.message).toMatch(/withheld: the pipeline declares PII fields; the original is in the raw archive, message msg-42/);
+    for (const d of letters) expect(JSON.stringify(d)).not.toMatch(/(bob|eve)@example\.com|203\.0\.113\.77/);
+  });
+
+  it('keeps raw text as received for a pipeline without PII rules', async () => {
+    const { clock, publisher, handler } = setup(iot);
+    const p = handler(pushEvent('{"device_id": "d1", oops'));
+    clock.advance(30);
+    await p;
+    expect(publisher.on('dead-letter').map((m) => decodeDeadLetter(m.data).payload)).toEqual(['{"device_id": "d1", oops']);
+  });
+});
+
+describe('redactedRaw', () => {
+  const pii = [
+    { field: 'email', action: 'hash' as const, key: { secret: 'k' } },
+    { field: 'ip', action: 'mask' as const, strategy: 'ipPrefix' as const },
+  ];
+  const row = { id: 1, email: 'ada@example.com', ip: '203.0.113.77' };
+  const redacted = { id: 1, email: '[redacted]', ip: '203.0.113.0' };
+
+  it('applies the rules to the row images of a change event, bare or under payload, whatever its op', () => {
+    const bare = { op: 'x', before: row, after: row, ts_ms: 1 };
+    expect(JSON.parse(redactedRaw(JSON.stringify(bare), pii).raw as string)).toEqual({ ...bare, before: redacted, after: redacted });
+    const wrapped = { schema: {}, payload: { op: 7, after: row } };
+    expect(JSON.parse(redactedRaw(Buffer.from(JSON.stringify(wrapped)), pii).raw as string)).toEqual({ schema: {}, payload: { op: 7, after: redacted } });
+  });
+
+  it('withholds what is not one JSON object: arrays, scalars, broken JSON, invalid UTF-8', () => {
+    for (const raw of [JSON.stringify([row]), '"ada@example.com"', '{"email": "ada@example.com"', Buffer.from([0x7b, 0xff, 0x7d])]) {
+      expect(redactedRaw(raw, pii)).toEqual({ raw: '', withheld: true });
+    }
+    expect(redactedRaw('{"email": "ada@', [])).toEqual({ raw: '{"email": "ada@', withheld: false });
   });
 });

@@ -357,6 +357,12 @@ describe('TransformStage', () => {
       const r = await stage.handle(delivery(data));
       expect(r.deadLettered.map((d) => d.reason)).toEqual([reason]);
     }
+    // The pipeline declares PII: a whole delivery cannot be redacted field by field, so its raw
+    // text is withheld (the misrouted bundle held order 3's email in the clear).
+    const whole = deadLetters(publisher).slice(-cases.length);
+    expect(whole.map((d) => d.payload)).toEqual(cases.map(() => ''));
+    for (const d of whole) expect(d.message).toMatch(/raw text withheld: the pipeline declares PII fields/);
+    expect(JSON.stringify(whole)).not.toContain(String(order(3).email));
   });
 
   it('acks nothing before rows and bundles are durable: a failed publish rejects every delivery of the group', async () => {
