@@ -99,7 +99,7 @@ export function createDeadLetterHandler(deps: DeadLetterDeps): DeadLetterHandler
   const rows = new GroupCommitter<PendingRow>({
     maxDelayMs: deps.groupCommitDelayMs,
     maxItems: 500,
-    ...(deps.maxInFlight !== undefined ? { maxWaiters: deps.maxInFlight } : {}),
+    maxWaiters: deps.maxInFlight,
     clock: deps.clock,
     flush: async (items) => {
       totals.inserts++;

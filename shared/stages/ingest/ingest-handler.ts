@@ -120,7 +120,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const singles = new GroupCommitter<Envelope>({
     maxDelayMs: deps.groupCommitDelayMs,
     maxItems: bundle.maxRecords,
-    ...(deps.maxInFlight !== undefined ? { maxWaiters: deps.maxInFlight } : {}),
+    maxWaiters: deps.maxInFlight,
     // Weights are the encoded envelopes plus a comma; the builder still measures exactly and splits if needed.
     maxWeight: maxEnvelopeBytes,
     weigh: (e) => utf8Length(JSON.stringify(e)) + 1,
@@ -133,7 +133,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     clock,
     maxDelayMs: deps.groupCommitDelayMs,
     maxItems: deps.archive?.maxItems ?? 5000,
-    ...(deps.maxInFlight !== undefined ? { maxWaiters: deps.maxInFlight } : {}),
+    maxWaiters: deps.maxInFlight,
     maxBytes: deps.archive?.maxBytes ?? 16 * 1024 * 1024,
   });
 

@@ -93,7 +93,7 @@ export class RawArchiver {
     this.committer = new GroupCommitter<string>({
       maxDelayMs: options.maxDelayMs,
       maxItems: options.maxItems,
-      ...(options.maxWaiters !== undefined ? { maxWaiters: options.maxWaiters } : {}),
+      maxWaiters: options.maxWaiters,
       maxWeight: options.maxBytes,
       weigh: (line) => Buffer.byteLength(line) + 1,
       clock: options.clock,
