@@ -73,6 +73,14 @@ export interface DeadLetterInput {
   maxPayloadBytes?: number;
 }
 
+/**
+ * A dead letter's message when its raw text is withheld because the pipeline declares PII fields
+ * and the text cannot be redacted field by field; `original` says where it can still be read.
+ */
+export function withheldMessage(message: string, original: string): string {
+  return `${message} (raw text withheld: the pipeline declares PII fields; the original is in the ${original})`;
+}
+
 /** Builds a dead letter, choosing text or base64 for the payload and capping its size. */
 export function deadLetterOf(input: DeadLetterInput): DeadLetter {
   return {

@@ -24,6 +24,7 @@ export {
   encodeDeadLetter,
   PUBSUB_DEAD_LETTER_ATTEMPTS_ATTRIBUTE,
   PUBSUB_DEAD_LETTER_SUBSCRIPTION_ATTRIBUTE,
+  withheldMessage,
 } from './dead-letter';
 export type { DeadLetter, DeadLetterInput } from './dead-letter';
 export { EventBundleBuilder, JsonArrayBundler, KeyedBundleBuilder } from './bundle-builder';

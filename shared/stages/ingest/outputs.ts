@@ -14,6 +14,7 @@ import {
   Stage,
   utf8Length,
   WIRE_VERSION,
+  withheldMessage,
 } from '../../messages';
 import type { Publisher } from '../../ports';
 import { type Logger, SLUICE_METRICS } from '../../observability/log';
@@ -111,11 +112,9 @@ function redactRecordOrChange(value: Record<string, unknown>, pii: readonly PiiR
       if (isRecord(image)) body[k] = redactPii(image, pii);
     }
   };
+  // `out` is redactPii's deep copy: the images are replaced in place.
   images(out);
-  if (isRecord(out.payload)) {
-    out.payload = { ...out.payload };
-    images(out.payload as Record<string, unknown>);
-  }
+  if (isRecord(out.payload)) images(out.payload);
   return out;
 }
 
@@ -127,7 +126,7 @@ export async function publishDeadLetters(publisher: Publisher, topic: string, lo
     return deadLetterOf({
       stage: Stage.INGEST,
       reason: r.reason,
-      message: kept.withheld ? `${r.message} (raw text withheld: the pipeline declares PII fields; the original is in the ${ctx.original})` : r.message,
+      message: kept.withheld ? withheldMessage(r.message, ctx.original) : r.message,
       raw: kept.raw,
       attributes: ctx.attributes,
       pipeline: ctx.pipeline,

@@ -23,6 +23,7 @@ import {
   type KeyedRecord,
   Stage,
   utf8Length,
+  withheldMessage,
 } from '../../messages';
 import { type AnyPipeline, applyPii, keyedValueOf, keyOf, outputRecordSchema, type RecordContext } from '../../pipeline';
 import type { Clock } from '../../ports/clock';
@@ -243,7 +244,7 @@ export class TransformStage {
     // field by field: under PII rules it is withheld (ingest's raw archive keeps the original).
     const unredactable = (reason: string, message: string, raw: string | Uint8Array, attributes: Record<string, string>, eventId?: string): void => {
       if (this.pipeline.pii.length === 0) dead(reason, message, raw, attributes, eventId);
-      else dead(reason, `${message} (raw text withheld: the pipeline declares PII fields; the original is in the raw archive)`, '', attributes, eventId);
+      else dead(reason, withheldMessage(message, 'raw archive'), '', attributes, eventId);
     };
 
     const decoded = decodeDelivery(delivery.data, this.deps.options?.inputLimits);
