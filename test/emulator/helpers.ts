@@ -21,6 +21,11 @@ export function stackAdmin(): EmulatorAdmin {
   return createEmulatorAdmin(stackEnv());
 }
 
+/** A topology prefix unique to this run: `tag` + time + pid, at most 12 characters (the prefix rule). */
+export function freshPrefix(tag: string): string {
+  return `${tag}${Date.now().toString(36).slice(-6)}${process.pid.toString(36).slice(-3)}`.slice(0, 12);
+}
+
 let counter = 0;
 /** A name unique to this run (emulators keep state between test files; Pub/Sub has no reset). */
 export function uniqueName(prefix: string, separator = '-'): string {

@@ -4,15 +4,11 @@ import { serveFunctions, type ServedFunctions } from '../../../emulators/serve';
 import { getPipeline } from '../../../pipelines';
 import type { BigQueryField, FunctionStage, TableSpec, Topology } from '../../../shared/topology';
 import { pushEndpoint, topologyFor } from '../../../shared/topology';
-import { stackAdmin, stackClients, stackEnv, waitFor } from '../helpers';
+import { freshPrefix, stackAdmin, stackClients, stackEnv, waitFor } from '../helpers';
 
 const clients = stackClients();
 
 /** A fresh environment prefix per run (emulators keep state; Pub/Sub has no reset). */
-function freshPrefix(tag: string): string {
-  return `${tag}${Date.now().toString(36).slice(-6)}${process.pid.toString(36).slice(-3)}`.slice(0, 12);
-}
-
 /** A row for `table` with every REQUIRED column filled by a value of its type, then `overrides`. */
 function rowFor(table: TableSpec, overrides: Record<string, unknown>): Record<string, unknown> {
   const value = (f: BigQueryField): unknown => {

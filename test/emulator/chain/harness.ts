@@ -13,14 +13,14 @@ import { bootstrapTopology } from '../../../emulators/bootstrap';
 import { serveFunctions, type ServedFunctions } from '../../../emulators/serve';
 import { BigQuerySink, FirestoreStateStore, GcsObjectStore, PubSubPublisher } from '../../../shared/adapters';
 import { decodeKeyedMessage, type KeyedBundle } from '../../../shared/messages';
-import { createLogger } from '../../../shared/observability/log';
 import { type AnyPipeline, definePipeline } from '../../../shared/pipeline';
 import { systemClock } from '../../../shared/ports';
-import { createDeadLetterHandler, type DeadLetterHandler, deadLetterResourcesOf } from '../../../shared/stages/deadletter';
-import { createIngestHandler, type IngestHandler, ingestResourcesOf, type PushEvent } from '../../../shared/stages/ingest';
+import type { DeadLetterHandler } from '../../../shared/stages/deadletter';
+import type { IngestHandler, PushEvent } from '../../../shared/stages/ingest';
 import { CloudSideInputLoader, createTransformHandler, type TransformHandler } from '../../../shared/stages/transform';
 import { type Topology, topologyFor } from '../../../shared/topology';
-import { stackAdmin, stackClients, stackEnv, waitFor } from '../helpers';
+import { freshPrefix, stackAdmin, stackClients, stackEnv, waitFor } from '../helpers';
+import { deadLetterOnEmulators, ingestOnEmulators } from '../stage-handlers';
 
 /** A type alias (not an interface) so it is assignable to the stages' `Record<string, unknown>`. */
 export type Order = {
@@ -117,10 +117,6 @@ export interface ChainStack {
   close(): Promise<void>;
 }
 
-function freshPrefix(tag: string): string {
-  return `${tag}${Date.now().toString(36).slice(-6)}${process.pid.toString(36).slice(-3)}`.slice(0, 12);
-}
-
 export async function startChain(tag: string): Promise<ChainStack> {
   const env = stackEnv();
   const clients = stackClients();
@@ -128,16 +124,7 @@ export async function startChain(tag: string): Promise<ChainStack> {
   const prefix = freshPrefix(tag);
   const topology = topologyFor(pipeline, { project: env.SLUICE_PROJECT, region: 'europe-west1', env: 'local', prefix });
   const quiet = () => {};
-  const ingest = createIngestHandler({
-    ...ingestResourcesOf(topology),
-    definition: pipeline,
-    publisher: new PubSubPublisher(clients.pubsub),
-    store: new GcsObjectStore(clients.storage),
-    state: new FirestoreStateStore(clients.firestore, { timestampFields: ['expireAt'] }),
-    clock: systemClock,
-    logger: createLogger({ pipeline: pipeline.name, stage: 'ingest' }, quiet),
-    groupCommitDelayMs: 30,
-  });
+  const ingest = ingestOnEmulators(pipeline, topology, clients);
   const transform = createTransformHandler({
     pipeline,
     topology,
@@ -150,15 +137,7 @@ export async function startChain(tag: string): Promise<ChainStack> {
     logger: { log: quiet, metric: quiet },
     options: { groupCommit: { maxDelayMs: 30 } },
   });
-  const deadletter = createDeadLetterHandler({
-    ...deadLetterResourcesOf(topology),
-    pipeline: pipeline.name,
-    sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
-    publisher: new PubSubPublisher(clients.pubsub),
-    clock: systemClock,
-    groupCommitDelayMs: 20,
-    logger: createLogger({ pipeline: pipeline.name, stage: 'deadletter' }, quiet),
-  });
+  const deadletter = deadLetterOnEmulators(pipeline, topology, clients);
   const names = { ingest: `ingest-${prefix}`, transform: `transform-${prefix}`, deadletter: `deadletter-${prefix}` };
   const served: ServedFunctions = await serveFunctions({
     [names.ingest]: { cloudEvent: async (event) => void (await ingest(event as PushEvent)) },

@@ -28,7 +28,7 @@ import {
   type PaneRowLike,
   type TestAggregation,
 } from '../../../unit/stages/aggregator/fixtures';
-import { stackClients, stackClientsConfig, waitFor } from '../../helpers';
+import { freshPrefix, stackClients, stackClientsConfig, waitFor } from '../../helpers';
 
 const MIN = 60_000;
 const START = 1_700_000_000_000;
@@ -54,10 +54,6 @@ const SCENARIOS: Array<{ name: string; agg: TestAggregation; ref: Parameters<typ
     ref: { kind: 'sessions', gapMs: 20_000 },
   },
 ];
-
-function freshPrefix(tag: string): string {
-  return `${tag}${Date.now().toString(36).slice(-6)}${process.pid.toString(36).slice(-2)}`.slice(0, 12);
-}
 
 /** One served aggregator over the emulators, with a controllable clock and a record of outcomes. */
 class Rig {

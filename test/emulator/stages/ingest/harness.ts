@@ -7,14 +7,12 @@ import type { Message } from '@google-cloud/pubsub';
 import { bootstrapTopology } from '../../../../emulators/bootstrap';
 import { serveFunctions, type ServedFunctions } from '../../../../emulators/serve';
 import { getPipeline } from '../../../../pipelines';
-import { BigQuerySink, FirestoreStateStore, GcsObjectStore, PubSubPublisher } from '../../../../shared/adapters';
 import { decodeEventBundle, type Envelope } from '../../../../shared/messages';
-import { createLogger } from '../../../../shared/observability/log';
-import { systemClock } from '../../../../shared/ports';
-import { createDeadLetterHandler, type DeadLetterHandler, deadLetterResourcesOf } from '../../../../shared/stages/deadletter';
-import { createIngestHandler, type IngestHandler, ingestResourcesOf, type PushEvent } from '../../../../shared/stages/ingest';
+import type { DeadLetterHandler } from '../../../../shared/stages/deadletter';
+import type { IngestHandler, PushEvent } from '../../../../shared/stages/ingest';
 import { type Topology, topologyFor } from '../../../../shared/topology';
-import { stackAdmin, stackClients, stackEnv, waitFor } from '../../helpers';
+import { freshPrefix, stackAdmin, stackClients, stackEnv, waitFor } from '../../helpers';
+import { deadLetterOnEmulators, ingestOnEmulators } from '../../stage-handlers';
 
 export interface ReceivedBundle {
   attributes: Record<string, string>;
@@ -36,10 +34,6 @@ export interface IngestStack {
   close(): Promise<void>;
 }
 
-function freshPrefix(tag: string): string {
-  return `${tag}${Date.now().toString(36).slice(-6)}${process.pid.toString(36).slice(-3)}`.slice(0, 12);
-}
-
 export interface IngestStackOptions {
   bundleMaxBytes?: number;
   /** Make the first files-topic delivery fail after ingesting (a lost ack): Pub/Sub redelivers the very same notification. */
@@ -59,27 +53,8 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
   const pipeline = getPipeline('iot-sensors');
   const prefix = freshPrefix(tag);
   const topology = topologyFor(pipeline, { project: env.SLUICE_PROJECT, region: 'europe-west1', env: 'local', prefix });
-  const quiet = () => {};
-  const ingest = createIngestHandler({
-    ...ingestResourcesOf(topology),
-    definition: pipeline,
-    publisher: new PubSubPublisher(clients.pubsub),
-    store: new GcsObjectStore(clients.storage),
-    state: new FirestoreStateStore(clients.firestore, { timestampFields: ['expireAt'] }),
-    clock: systemClock,
-    logger: createLogger({ pipeline: pipeline.name, stage: 'ingest' }, quiet),
-    groupCommitDelayMs: 30,
-    ...(options.bundleMaxBytes ? { bundle: { maxBytes: options.bundleMaxBytes } } : {}),
-  });
-  const deadletter = createDeadLetterHandler({
-    ...deadLetterResourcesOf(topology),
-    pipeline: pipeline.name,
-    sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
-    publisher: new PubSubPublisher(clients.pubsub),
-    clock: systemClock,
-    groupCommitDelayMs: 20,
-    logger: createLogger({ pipeline: pipeline.name, stage: 'deadletter' }, quiet),
-  });
+  const ingest = ingestOnEmulators(pipeline, topology, clients, options.bundleMaxBytes ? { bundle: { maxBytes: options.bundleMaxBytes } } : {});
+  const deadletter = deadLetterOnEmulators(pipeline, topology, clients);
   let failFileAck = options.failFirstFileAck ?? false;
   const failures: number[] = [];
   const names = { ingest: `ingest-${prefix}`, deadletter: `deadletter-${prefix}` };
