@@ -35,17 +35,32 @@ export function composeCombiners<C extends Record<string, AnyCombineFn>>(
   return composeParts(names, parts) as ComposedCombineFn<UnionToIntersection<InputOf<C[keyof C]>>, ComposedOutput<C>>;
 }
 
+/** A fresh tuple accumulator: one slot per part, each part's own accumulator. */
+export function createTupleAccumulator(parts: readonly CombineFn<never, unknown, unknown>[]): unknown[] {
+  const acc = new Array<unknown>(parts.length);
+  for (let i = 0; i < parts.length; i++) acc[i] = (parts[i] as CombineFn<never, unknown, unknown>).createAccumulator();
+  return acc;
+}
+
+/** Merges tuple accumulators slot by slot with each part's own merge, into the first (or a fresh one when there are none). */
+export function mergeTupleAccumulators(parts: readonly CombineFn<never, unknown, unknown>[], accs: readonly unknown[][]): unknown[] {
+  const first = accs[0];
+  if (first === undefined) return createTupleAccumulator(parts);
+  const column = new Array<unknown>(accs.length);
+  for (let i = 0; i < parts.length; i++) {
+    for (let j = 0; j < accs.length; j++) column[j] = (accs[j] as unknown[])[i];
+    first[i] = (parts[i] as CombineFn<never, unknown, unknown>).mergeAccumulators(column);
+  }
+  return first;
+}
+
 /** `composeCombiners` over parallel arrays; the engine of `combinerFromMeasures` too. */
 export function composeParts<I>(
   names: readonly string[],
   parts: readonly CombineFn<I, unknown, unknown>[],
 ): ComposedCombineFn<I, Record<string, unknown>> {
   const n = parts.length;
-  const createAccumulator = (): ComposedAccumulator => {
-    const acc = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) acc[i] = (parts[i] as CombineFn<I, unknown, unknown>).createAccumulator();
-    return acc;
-  };
+  const createAccumulator = (): ComposedAccumulator => createTupleAccumulator(parts);
   return {
     names,
     createAccumulator,
@@ -53,16 +68,7 @@ export function composeParts<I>(
       for (let i = 0; i < n; i++) acc[i] = (parts[i] as CombineFn<I, unknown, unknown>).addInput(acc[i], input);
       return acc;
     },
-    mergeAccumulators(accs) {
-      const first = accs[0];
-      if (first === undefined) return createAccumulator();
-      const column = new Array<unknown>(accs.length);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < accs.length; j++) column[j] = (accs[j] as unknown[])[i];
-        first[i] = (parts[i] as CombineFn<I, unknown, unknown>).mergeAccumulators(column);
-      }
-      return first;
-    },
+    mergeAccumulators: (accs) => mergeTupleAccumulators(parts, accs),
     extractOutput(acc) {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) out[names[i] as string] = (parts[i] as CombineFn<I, unknown, unknown>).extractOutput(acc[i]);

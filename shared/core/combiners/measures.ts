@@ -7,7 +7,7 @@ import {
 } from './approx-distinct';
 import { APPROX_QUANTILES_MAX_ACCURACY, APPROX_QUANTILES_MIN_ACCURACY, approxQuantilesFn } from './approx-quantiles';
 import type { CombineFn } from './combine-fn';
-import type { ComposedCombineFn } from './compose';
+import { type ComposedCombineFn, createTupleAccumulator, mergeTupleAccumulators } from './compose';
 import { countFn } from './count';
 import { maxFn, minFn } from './extremum';
 import { compileFieldPath, fieldPathProblem, type FieldReader } from './field-path';
@@ -202,11 +202,7 @@ export function combinerFromMeasures(measures: readonly MeasureSpec[], path = 'm
   const readers = states.map((s) => s.read);
   const fns = states.map((s) => s.fn);
 
-  const createAccumulator = (): unknown[] => {
-    const acc = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) acc[i] = (fns[i] as CombineFn<unknown, unknown, unknown>).createAccumulator();
-    return acc;
-  };
+  const createAccumulator = (): unknown[] => createTupleAccumulator(fns);
 
   return {
     names: outputs.map((o) => o.name),
@@ -237,16 +233,7 @@ export function combinerFromMeasures(measures: readonly MeasureSpec[], path = 'm
       }
       return acc;
     },
-    mergeAccumulators(accs) {
-      const first = accs[0];
-      if (first === undefined) return createAccumulator();
-      const column = new Array<unknown>(accs.length);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < accs.length; j++) column[j] = (accs[j] as unknown[])[i];
-        first[i] = (fns[i] as CombineFn<unknown, unknown, unknown>).mergeAccumulators(column);
-      }
-      return first;
-    },
+    mergeAccumulators: (accs) => mergeTupleAccumulators(fns, accs),
     extractOutput(acc) {
       const out: Record<string, unknown> = {};
       for (const o of outputs) out[o.name] = o.output(acc[o.state]);
