@@ -1,6 +1,6 @@
 import type { CombineFn } from './combine-fn';
 import { murmur3 } from './murmur3';
-import type { SkippedCounts } from './skipped-counts';
+import { countSkipped, type SkippedCounts } from './skipped-counts';
 import { scalarKey } from './value-key';
 
 /**
@@ -100,8 +100,7 @@ export function approxDistinctFn(
     addInput(acc, x) {
       const key = scalarKey(x);
       if (key === null) {
-        if (x === null || x === undefined) acc.nulls++;
-        else acc.invalid++;
+        countSkipped(acc, x);
         return acc;
       }
       setRegister(acc, murmur3(key, SEED_INDEX) >>> shift, Math.clz32(murmur3(key, SEED_RANK)) + 1);

@@ -1,5 +1,5 @@
 import type { CombineFn } from './combine-fn';
-import type { SkippedCounts } from './skipped-counts';
+import { countSkipped, type SkippedCounts } from './skipped-counts';
 
 /**
  * Approximate quantiles with DDSketch (Masson, Rim, Lee, "DDSketch: a fast and fully-mergeable
@@ -155,10 +155,8 @@ export function approxQuantilesFn(
         if (acc.min === null || x < acc.min) acc.min = x;
         if (acc.max === null || x > acc.max) acc.max = x;
         acc.count++;
-      } else if (x === null || x === undefined) {
-        acc.nulls++;
       } else {
-        acc.invalid++;
+        countSkipped(acc, x);
       }
       return acc;
     },

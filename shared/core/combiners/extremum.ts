@@ -1,5 +1,5 @@
 import type { CombineFn } from './combine-fn';
-import type { SkippedCounts } from './skipped-counts';
+import { countSkipped, type SkippedCounts } from './skipped-counts';
 
 /** The smallest (or largest) finite number seen, or `null` before the first one. */
 export interface ExtremumAccumulator extends SkippedCounts {
@@ -24,10 +24,8 @@ function extremum(isBetter: (candidate: number, current: number) => boolean): Co
         // -0 is stored as 0: JSON cannot carry -0, and MIN(0, -0) must not depend on order.
         // (`x === 0 ? 0 : x` rather than `x + 0`, so a double is stored as is, not re-boxed.)
         if (acc.value === null || isBetter(x, acc.value)) acc.value = x === 0 ? 0 : x;
-      } else if (x === null || x === undefined) {
-        acc.nulls++;
       } else {
-        acc.invalid++;
+        countSkipped(acc, x);
       }
       return acc;
     },

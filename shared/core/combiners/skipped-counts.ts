@@ -9,3 +9,9 @@ export interface SkippedCounts {
   /** Inputs present but unusable: wrong type, `NaN`/`±Infinity`, or not a JSON value. */
   invalid: number;
 }
+
+/** Counts an input a field combiner skipped: `null`/`undefined` as a null, anything else as invalid. */
+export function countSkipped(acc: SkippedCounts, x: unknown): void {
+  if (x === null || x === undefined) acc.nulls++;
+  else acc.invalid++;
+}

@@ -1,5 +1,5 @@
 import type { CombineFn } from './combine-fn';
-import type { SkippedCounts } from './skipped-counts';
+import { countSkipped, type SkippedCounts } from './skipped-counts';
 
 /**
  * A compensated running sum (Neumaier's improvement of Kahan summation): `sum + compensation` is
@@ -48,10 +48,8 @@ export function addNumber(acc: SumAccumulator, x: unknown): SumAccumulator {
     // `+ 0`: -0 + 0 is 0; JSON cannot carry -0, and the accumulator must round-trip unchanged.
     acc.sum = t + 0;
     acc.n++;
-  } else if (x === null || x === undefined) {
-    acc.nulls++;
   } else {
-    acc.invalid++;
+    countSkipped(acc, x);
   }
   return acc;
 }

@@ -1,5 +1,5 @@
 import type { CombineFn } from './combine-fn';
-import type { SkippedCounts } from './skipped-counts';
+import { countSkipped, type SkippedCounts } from './skipped-counts';
 import { scalarFromKey, scalarKey, type ScalarValue } from './value-key';
 
 /**
@@ -71,8 +71,7 @@ export function topKFn(options: { k: number; capacity?: number }): CombineFn<unk
     addInput(acc, x) {
       const key = scalarKey(x);
       if (key === null) {
-        if (x === null || x === undefined) acc.nulls++;
-        else acc.invalid++;
+        countSkipped(acc, x);
         return acc;
       }
       acc.n++;
