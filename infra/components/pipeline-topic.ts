@@ -133,10 +133,7 @@ export class PipelineTopic extends pulumi.ComponentResource {
           messageRetentionDuration: s.messageRetentionDuration,
           enableMessageOrdering: s.enableMessageOrdering,
           expirationPolicy: { ttl: '' },
-          retryPolicy: {
-            minimumBackoff: secondsDuration(s.retry.minimumBackoffSeconds),
-            maximumBackoff: secondsDuration(s.retry.maximumBackoffSeconds),
-          },
+          retryPolicy: retryPolicyOf(s.retry),
           deadLetterPolicy: { deadLetterTopic: s.deadLetter.topicId, maxDeliveryAttempts: s.deadLetter.maxDeliveryAttempts },
           pushConfig: {
             pushEndpoint: s.pushEndpoint,
@@ -170,14 +167,7 @@ export class PipelineTopic extends pulumi.ComponentResource {
             ackDeadlineSeconds: s.ackDeadlineSeconds,
             messageRetentionDuration: s.messageRetentionDuration,
             expirationPolicy: { ttl: '' },
-            ...(s.retry
-              ? {
-                  retryPolicy: {
-                    minimumBackoff: secondsDuration(s.retry.minimumBackoffSeconds),
-                    maximumBackoff: secondsDuration(s.retry.maximumBackoffSeconds),
-                  },
-                }
-              : {}),
+            ...(s.retry ? { retryPolicy: retryPolicyOf(s.retry) } : {}),
             labels: args.labels,
           },
           parent,
@@ -187,6 +177,11 @@ export class PipelineTopic extends pulumi.ComponentResource {
 
     this.registerOutputs({ topicId: this.topicId, subscriptions: this.subscriptions.map((s) => s.id) });
   }
+}
+
+/** A subscription's retry policy (exponential backoff bounds) in Pub/Sub's duration strings. */
+function retryPolicyOf(retry: { minimumBackoffSeconds: number; maximumBackoffSeconds: number }): { minimumBackoff: string; maximumBackoff: string } {
+  return { minimumBackoff: secondsDuration(retry.minimumBackoffSeconds), maximumBackoff: secondsDuration(retry.maximumBackoffSeconds) };
 }
 
 /** Pub/Sub's limits, checked at preview so a bad value fails before anything is created. */
