@@ -109,7 +109,9 @@ export function naiveSessions(events: readonly GeneratedEvent[], gapMs: number, 
     seen.add(e.eventId);
     if (excluded.has(e.eventId)) continue;
     const k = String(e.record.device_id);
-    byKey.set(k, [...(byKey.get(k) ?? []), e]);
+    const list = byKey.get(k);
+    if (list) list.push(e);
+    else byKey.set(k, [e]);
   }
   const out = new Map<string, WindowResult>();
   for (const [key, list] of byKey) {
