@@ -63,32 +63,35 @@ function wrap(proto, name, count) {
   };
 }
 
-/** Adds the wall time of each call's promise to `ops[key]`. */
-function timeAsync(proto, name, key) {
+/**
+ * Wraps an async method: `onSettled(result, elapsedMs, fulfilled)` once the promise it returns
+ * settles (`result` is undefined when it rejected). Counting never breaks the call.
+ */
+function onSettle(proto, name, onSettled) {
   const orig = proto?.[name];
   if (typeof orig !== 'function') return;
   proto[name] = function (...args) {
     const t0 = performance.now();
     const out = orig.apply(this, args);
     if (out && typeof out.then === 'function') {
-      const done = () => {
-        ops[key] += performance.now() - t0;
+      const settle = (r, fulfilled) => {
+        try {
+          onSettled(r, performance.now() - t0, fulfilled);
+        } catch {
+          /* ignore */
+        }
       };
-      out.then(done, done);
+      out.then((r) => settle(r, true), () => settle(undefined, false));
     }
     return out;
   };
 }
 
-function wrapAsync(proto, name, onResult) {
-  const orig = proto?.[name];
-  if (typeof orig !== 'function') return;
-  proto[name] = function (...args) {
-    const out = orig.apply(this, args);
-    if (out && typeof out.then === 'function') out.then((r) => { try { onResult(r, args); } catch { /* ignore */ } }, () => undefined);
-    return out;
-  };
-}
+/** Calls `onResult(result)` when the method's promise fulfils. */
+const wrapAsync = (proto, name, onResult) => onSettle(proto, name, (r, _ms, fulfilled) => fulfilled && onResult(r));
+
+/** Adds the wall time of each call's promise, fulfilled or not, to `ops[key]`. */
+const timeAsync = (proto, name, key) => onSettle(proto, name, (_r, ms) => (ops[key] += ms));
 
 try {
   const fs = require('@google-cloud/firestore');
