@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { getPipeline } from '../pipelines';
 import { topologyFor } from '../shared/topology';
-import { bundleStages, prebuiltBundles, repoRoot } from './bundle';
+import { bundleStages, prebuiltBundles, repoRoot, stagesOf } from './bundle';
 import { loadStackConfig } from './config';
 import { deployPipeline } from './program';
 
@@ -17,14 +17,12 @@ const topology = topologyFor(getPipeline(config.pipeline, 'sluice:pipeline'), {
   env: 'cloud',
   ...(config.prefix !== undefined ? { prefix: config.prefix } : {}),
 });
-const stages = Object.values(topology.functions);
 const bundles = config.archiveDir
-  ? prebuiltBundles(config.archiveDir, stages.map((f) => f.stage))
+  ? prebuiltBundles(config.archiveDir, stagesOf(topology).map((s) => s.name))
   : await bundleStages({
       rootDir: repoRoot,
       outDir: join(repoRoot, 'dist', 'functions'),
-      stages: stages.map((f) => ({ name: f.stage, entry: `${f.sourceDir}/index.ts` })),
-      nodeMajor: Number(/^nodejs(\d+)$/.exec(stages[0]!.runtime)?.[1] ?? 20),
+      stages: stagesOf(topology),
     });
 const out = deployPipeline(config, topology, bundles);
 

@@ -27,7 +27,7 @@ export interface StageFunctionArgs {
   archiveHash: string;
   /** Exported function name the Functions Framework serves. */
   entryPoint: string;
-  /** Cloud Functions runtime id, e.g. `nodejs20`. */
+  /** Cloud Functions runtime id, e.g. `nodejs24` (FUNCTIONS_RUNTIME). */
   runtime: string;
   /** Memory per instance, in MiB (Cloud Run: 128–32768). */
   memoryMiB: number;

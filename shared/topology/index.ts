@@ -1,4 +1,5 @@
 export { topologyFor } from './topology-for';
+export { ENGINES_NODE, ESBUILD_TARGET, FUNCTIONS_RUNTIME, isRuntimeNode, NODE_MAJOR } from './runtime';
 export { deliveriesInFlight, EMULATOR_PUSH_CONCURRENCY } from './delivery';
 export { baseName, checkOptions, fitName, GCP_NAME_RULES, pushEndpoint, secretEnvVar, shortHash } from './names';
 export {

@@ -6,6 +6,7 @@
 import { encodeTick } from '../messages/keyed';
 import { type FunctionOverrides, type Pipeline } from '../pipeline';
 import { baseName, checkOptions, fitName, GCP_NAME_RULES, secretEnvVar } from './names';
+import { FUNCTIONS_RUNTIME } from './runtime';
 import { tablesFor } from './warehouse';
 import { viewsFor } from './views';
 import {
@@ -336,7 +337,7 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
           name: fitName(base, stage, 49),
           entryPoint: stage,
           sourceDir: SOURCE_DIR[stage],
-          runtime: 'nodejs20',
+          runtime: FUNCTIONS_RUNTIME,
           memoryMb: s.memoryMb,
           cpu: '1',
           timeoutSeconds: s.timeoutSeconds,

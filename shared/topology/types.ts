@@ -3,6 +3,7 @@
  * structure. The Pulumi program and the local emulator bootstrap both read it, so local equals
  * cloud; the only field that differs between them is `env` (and the `SLUICE_ENV` variable).
  */
+import type { FUNCTIONS_RUNTIME } from './runtime';
 
 export const TopicRole = {
   RAW: 'raw',
@@ -188,7 +189,8 @@ export interface FunctionSpec {
   /** The functions-framework target exported by `functions/<stage>/index.ts`. */
   entryPoint: string;
   sourceDir: string;
-  runtime: 'nodejs20';
+  /** The Cloud Functions runtime id: always `FUNCTIONS_RUNTIME` (./runtime.ts). */
+  runtime: typeof FUNCTIONS_RUNTIME;
   memoryMb: number;
   cpu: string;
   timeoutSeconds: number;

@@ -26,7 +26,7 @@ describe('bundleStages', () => {
       `import Ajv from 'ajv';\nimport { createHash } from 'node:crypto';\nimport { double } from './helper';\n` +
         `export const handler = () => [new Ajv(), createHash('sha256'), double(2)];\n`,
     );
-    const [b] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'a'), stages: [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }], nodeMajor: 20 });
+    const [b] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'a'), stages: [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }] });
     const js = readFileSync(join(b!.dir, 'index.js'), 'utf8');
     expect(js).toContain('n * 2'); // helper inlined
     expect(js).toMatch(/from\s*"ajv"/); // package left external
@@ -40,17 +40,17 @@ describe('bundleStages', () => {
   it('hash is stable for the same code and changes when the code changes', async () => {
     writeStage(`export const handler = () => 1;\n`);
     const stage = [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }];
-    const [one] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b1'), stages: stage, nodeMajor: 20 });
-    const [two] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b2'), stages: stage, nodeMajor: 20 });
+    const [one] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b1'), stages: stage });
+    const [two] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b2'), stages: stage });
     writeStage(`export const handler = () => 2;\n`);
-    const [three] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b3'), stages: stage, nodeMajor: 20 });
+    const [three] = await bundleStages({ rootDir: repoRoot, outDir: join(work, 'b3'), stages: stage });
     expect(one!.hash).toBe(two!.hash);
     expect(three!.hash).not.toBe(one!.hash);
   });
 
   it('reads prebuilt bundles and names what is missing', async () => {
     writeStage(`export const handler = () => 3;\n`);
-    await bundleStages({ rootDir: repoRoot, outDir: join(work, 'c'), stages: [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }], nodeMajor: 20 });
+    await bundleStages({ rootDir: repoRoot, outDir: join(work, 'c'), stages: [{ name: 'probe', entry: join(fixtureDir, 'index.ts') }] });
     const [pre] = prebuiltBundles(join(work, 'c'), ['probe']);
     expect(existsSync(join(pre!.dir, 'index.js'))).toBe(true);
     expect(pre!.hash).toBe(hashDirectory(join(work, 'c', 'probe')));
@@ -58,10 +58,10 @@ describe('bundleStages', () => {
   });
 
   it('names a missing entry point', async () => {
-    await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'ghost', entry: 'functions/ghost/index.ts' }], nodeMajor: 20 })).rejects.toThrow(/stage ghost: entry functions\/ghost\/index.ts does not exist/);
+    await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'ghost', entry: 'functions/ghost/index.ts' }] })).rejects.toThrow(/stage ghost: entry functions\/ghost\/index.ts does not exist/);
   });
 
   it('rejects a stage name that cannot name a function', async () => {
-    await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'Bad_Name', entry: 'x.ts' }], nodeMajor: 20 })).rejects.toThrow(/lower-case/);
+    await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'Bad_Name', entry: 'x.ts' }] })).rejects.toThrow(/lower-case/);
   });
 });

@@ -23,6 +23,7 @@ function fakeBundles(stages: string[]): string {
     mkdirSync(join(work, s), { recursive: true });
     writeFileSync(join(work, s, 'index.js'), `export const ${s} = () => {};\n`);
     writeFileSync(join(work, s, 'package.json'), '{"type":"module","main":"index.js","dependencies":{}}\n');
+    writeFileSync(join(work, s, 'package-lock.json'), '{"lockfileVersion":3,"packages":{"":{}}}\n');
   }
   return work;
 }

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const args = (over: Partial<StageFunctionArgs> = {}): StageFunctionArgs => ({
   project: PROJECT, region: 'europe-west1', functionName: 'sluice-x-ingest', serviceAccountId: 'sluice-x-ing', description: 'ingest', sourceBucket: 'src',
-  archiveDir: dir, archiveHash: 'abc', entryPoint: 'ingest', runtime: 'nodejs20', memoryMiB: 512, cpu: '1', timeoutSeconds: 60,
+  archiveDir: dir, archiveHash: 'abc', entryPoint: 'ingest', runtime: 'nodejs24', memoryMiB: 512, cpu: '1', timeoutSeconds: 60,
   maxInstances: 20, minInstances: 0, concurrency: 80, environment: { SLUICE_PIPELINE: 'x' },
   secretEnvironment: [{ key: 'SLUICE_PII_KEY', secret: 'pii', version: 'latest' }],
   invokerMembers: [{ name: 'push', member: 'serviceAccount:push@x' }], buildServiceAccount: 'projects/p/serviceAccounts/b@x', labels: {}, ...over,
