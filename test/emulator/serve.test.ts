@@ -3,8 +3,9 @@
  * the first path segment, each receiving a Pub/Sub push body as a messagePublished CloudEvent.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveFunctions, type ServedFunctions } from '../../emulators/serve';
+import { captureDeliberateThrows, type DeliberateThrows } from './deliberate-throws';
 
 interface PushData {
   message: { data: string; attributes: Record<string, string>; messageId: string };
@@ -13,14 +14,16 @@ interface PushData {
 describe('serveFunctions', () => {
   const calls: { fn: string; event: CloudEvent<PushData> }[] = [];
   let served: ServedFunctions;
+  let throws: DeliberateThrows;
 
   beforeAll(async () => {
+    throws = captureDeliberateThrows();
     served = await serveFunctions({
       first: { cloudEvent: (event) => void calls.push({ fn: 'first', event: event as CloudEvent<PushData> }) },
       second: { cloudEvent: (event) => void calls.push({ fn: 'second', event: event as CloudEvent<PushData> }) },
       failing: {
         cloudEvent: () => {
-          throw new Error('nope');
+          throw throws.deliberate(new Error('nope'));
         },
       },
       health: { http: (_req, res) => void res.status(200).send('ok') },
@@ -29,6 +32,7 @@ describe('serveFunctions', () => {
 
   afterAll(async () => {
     await served.close();
+    throws.restore();
   });
 
   const push = (url: string, id: string) =>
@@ -54,10 +58,8 @@ describe('serveFunctions', () => {
   });
 
   it('answers 500 when the function throws (so Pub/Sub redelivers), 404 for an unknown function', async () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect((await push(served.pushEndpoint('failing', 'projects/p/topics/t'), 'm3')).status).toBe(500);
-    expect(String(logged.mock.calls[0]?.[0])).toContain('nope');
-    logged.mockRestore();
+    expect(throws.logged).toEqual([expect.stringMatching(/^Error: nope\n/)]);
     expect((await push(`${served.url}/nobody/projects/p/topics/t`, 'm4')).status).toBe(404);
   });
 

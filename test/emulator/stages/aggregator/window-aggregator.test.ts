@@ -12,7 +12,7 @@ import { BigQuerySink, FirestoreStateStore, PubSubPublisher } from '../../../../
 import { encodeTick, WIRE_VERSION, type KeyedRecord } from '../../../../shared/messages';
 import type { AnyPipeline } from '../../../../shared/pipeline';
 import { FakeClock } from '../../../../shared/ports/clock';
-import { createAggregatorHandler, FailOnceInjector, FaultPoint, type HandlerOutcome, type PubSubCloudEvent } from '../../../../shared/stages/aggregator';
+import { createAggregatorHandler, FailOnceInjector, FaultPoint, type HandlerOutcome, InjectedFault, type PubSubCloudEvent } from '../../../../shared/stages/aggregator';
 import { topologyFor, type Topology } from '../../../../shared/topology';
 import {
   AGG,
@@ -28,6 +28,7 @@ import {
   type PaneRowLike,
   type TestAggregation,
 } from '../../../unit/stages/aggregator/fixtures';
+import { captureDeliberateThrows, type DeliberateThrows } from '../../deliberate-throws';
 import { freshPrefix, stackClients, stackClientsConfig, waitFor } from '../../helpers';
 
 const MIN = 60_000;
@@ -62,6 +63,8 @@ class Rig {
   failures = 0;
   topology!: Topology;
   served!: ServedFunctions;
+  /** The framework's log lines of the injected faults (captured, not printed). */
+  throws!: DeliberateThrows;
   readonly faults = new FailOnceInjector((point, ctx) => {
     // The first advance of each partition fires panes: it crashes after inserting them.
     if (ctx.kind === 'advance') return point === FaultPoint.AFTER_INSERT;
@@ -74,6 +77,7 @@ class Rig {
   constructor(readonly pipeline: AnyPipeline) {}
 
   async start(fnName: string): Promise<void> {
+    this.throws = captureDeliberateThrows();
     const cfg = stackClientsConfig();
     this.topology = topologyFor(this.pipeline, { project: cfg.projectId, region: 'europe-west1', env: 'local', prefix: freshPrefix('a') });
     const handler = createAggregatorHandler({
@@ -93,7 +97,7 @@ class Rig {
             this.outcomes.push(await handler({ data: event.data as PubSubCloudEvent['data'] }));
           } catch (err) {
             this.failures++;
-            throw err;
+            throw err instanceof InjectedFault ? this.throws.deliberate(err) : err;
           }
         },
       },
@@ -103,6 +107,21 @@ class Rig {
       unserved: 'pull',
     });
     expect(summary.drift).toEqual([]);
+  }
+
+  async stop(): Promise<void> {
+    await this.served?.close();
+    this.throws?.restore();
+  }
+
+  /** How many injected faults the framework logged, per fault point. */
+  loggedFaults(): Record<string, number> {
+    const byPoint: Record<string, number> = Object.fromEntries(Object.values(FaultPoint).map((p) => [p, 0]));
+    for (const line of this.throws.logged) {
+      const point = /^InjectedFault: injected fault at (\w+) /.exec(line)?.[1] ?? line;
+      byPoint[point] = (byPoint[point] ?? 0) + 1;
+    }
+    return byPoint;
   }
 
   count(kind: HandlerOutcome['kind']): number {
@@ -186,7 +205,7 @@ describe.each(SCENARIOS)('window-aggregator on the emulators: $name windows', ({
     await rig.start(`agg_${name}`);
   }, 120_000);
   afterAll(async () => {
-    await rig.served?.close();
+    await rig.stop();
   });
 
   it('applies duplicated, shuffled, crashing deliveries exactly once, closes windows through the tick, and routes late data', async () => {
@@ -219,6 +238,8 @@ describe.each(SCENARIOS)('window-aggregator on the emulators: $name windows', ({
 
     expect(rig.faults.injected.afterInsertBeforeClear).toBeGreaterThan(0);
     expect(rig.faults.injected.beforeCommit + rig.faults.injected.afterCommitBeforeAck + rig.faults.injected.afterInsertBeforeClear).toBe(rig.failures);
+    // Each injected fault failed its delivery (logged once by the framework, with its fault point).
+    expect(rig.loggedFaults()).toEqual(rig.faults.injected);
 
     const expected = naiveReference([...onTime, ...withinLateness], ref);
     const rows = await rig.paneRows();

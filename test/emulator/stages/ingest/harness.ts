@@ -11,6 +11,7 @@ import { decodeEventBundle, type Envelope } from '../../../../shared/messages';
 import type { DeadLetterHandler } from '../../../../shared/stages/deadletter';
 import type { IngestHandler, PushEvent } from '../../../../shared/stages/ingest';
 import { type Topology, topologyFor } from '../../../../shared/topology';
+import { captureDeliberateThrows } from '../../deliberate-throws';
 import { freshPrefix, stackAdmin, stackClients, stackEnv, waitFor } from '../../helpers';
 import { deadLetterOnEmulators, ingestOnEmulators } from '../../stage-handlers';
 
@@ -28,6 +29,8 @@ export interface IngestStack {
   bundles: ReceivedBundle[];
   /** When each simulated failure happened (epoch ms). */
   failures: number[];
+  /** What functions-framework logged for the simulated failures (captured, not printed), in order. */
+  failureLogs: readonly string[];
   envelopes(): Envelope[];
   publishRaw(data: string | Buffer, attributes?: Record<string, string>): Promise<string>;
   deadLetterRows(): Promise<Array<{ stage: string; reason: string; payload: string; event_id: string | null }>>;
@@ -57,6 +60,7 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
   const deadletter = deadLetterOnEmulators(pipeline, topology, clients);
   let failFileAck = options.failFirstFileAck ?? false;
   const failures: number[] = [];
+  const throws = captureDeliberateThrows();
   const names = { ingest: `ingest-${prefix}`, deadletter: `deadletter-${prefix}` };
   const served: ServedFunctions = await serveFunctions({
     [names.ingest]: {
@@ -64,12 +68,12 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
         const attrs = (event.data as { message?: { attributes?: Record<string, string> } } | undefined)?.message?.attributes ?? {};
         if (options.failAttribute && attrs[options.failAttribute] === 'always') {
           failures.push(Date.now());
-          throw new Error('simulated transient failure that never clears');
+          throw throws.deliberate(new Error('simulated transient failure that never clears'));
         }
         const r = await ingest(event as PushEvent);
         if (failFileAck && r.path === 'file' && r.outcome === 'done') {
           failFileAck = false;
-          throw new Error('simulated lost ack after the file was ingested');
+          throw throws.deliberate(new Error('simulated lost ack after the file was ingested'));
         }
       },
     },
@@ -110,6 +114,7 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
     deadletter,
     bundles,
     failures,
+    failureLogs: throws.logged,
     envelopes: () => bundles.flatMap((b) => b.envelopes),
     publishRaw: (data, attributes = {}) => raw.publishMessage({ data: Buffer.from(data), attributes }),
     deadLetterRows: async () => {
@@ -120,6 +125,7 @@ export async function startIngestStack(tag: string, options: IngestStackOptions 
       await eventsSub.close();
       await ingest.drain();
       await served.close();
+      throws.restore();
     },
   };
 }

@@ -112,5 +112,7 @@ describe('ingest batch path on the emulators', () => {
     const b = fromCsv.flatMap((c) => c.envelopes).map(key).sort();
     expect(a).toEqual(b);
     expect(stack.ingest.totals).toMatchObject({ files: 2, filesDuplicate: 1 });
+    // The lost ack failed its delivery once, and the framework logged it once.
+    expect(stack.failureLogs).toEqual([expect.stringMatching(/^Error: simulated lost ack after the file was ingested\n/)]);
   });
 });
