@@ -21,7 +21,7 @@ import { createEmulatorAdmin } from './admin';
 import { bootstrapTopology, type BootstrapSummary } from './bootstrap';
 import { REPO_ROOT, stackEnvRecord, type StackEnv } from './env';
 import { READY_MARKER } from './stage-host';
-import { ensureStack, stopStack } from './stack';
+import { ensureStack, freePorts, stopStack, tcpOpen } from './stack';
 
 const STAGE_HOST = fileURLToPath(new URL('./stage-host.ts', import.meta.url));
 
@@ -48,11 +48,20 @@ export interface DevStackOptions {
   stageStartTimeoutMs?: number;
   /** Value given to every secret a stage mounts (default `sluice-local-<secret id>`; never a real secret). */
   localSecret?: (secretId: string) => string;
+  /**
+   * Serve the deployed artefacts instead of the TypeScript entry points: `<dir>/<stage>/` as `npm
+   * run bundle` writes it, after `npm ci --omit=dev` in it, started with the functions-framework
+   * CLI as the Cloud Functions runtime starts it (`--target`, `--signature-type=cloudevent`,
+   * `--port`). `deployed` replaces the topology's target and environment of a stage (e.g. with
+   * exactly what the Pulumi program sets on the function); the emulator endpoints and local secret
+   * stand-ins are added to that environment, as the platform adds its own.
+   */
+  bundles?: { dir: string; deployed?: Partial<Record<FunctionStage, { entryPoint: string; env: Record<string, string> }>> };
 }
 
 export interface ServedStage {
   stage: FunctionStage;
-  /** `functions/<dir>/index.ts`, relative to the clone. */
+  /** `functions/<dir>/index.ts`, relative to the clone (or the bundle's directory). */
   module: string;
   /** Base URL the push subscriptions target. */
   url: string;
@@ -97,13 +106,37 @@ export function stageModule(root: string, topology: Topology, stage: FunctionSta
  */
 export function stageEnv(topology: Topology, stage: FunctionStage, stack: StackEnv, localSecret: (id: string) => string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const fn = topology.functions[stage];
+  const out = platformEnv(topology, stage, stack, localSecret, base);
+  Object.assign(out, fn.env, { SLUICE_ENV: 'local' });
+  if (topology.prefix) out.SLUICE_PREFIX = topology.prefix;
+  return out;
+}
+
+/**
+ * What the platform gives a function beside the environment its deployment sets: enough of the
+ * parent's environment to run node, the emulator endpoints (in the cloud: the metadata server and
+ * Google's endpoints), and the secrets it mounts (local stand-ins).
+ */
+function platformEnv(topology: Topology, stage: FunctionStage, stack: StackEnv, localSecret: (id: string) => string, base: NodeJS.ProcessEnv): Record<string, string> {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'TERM', 'NODE_OPTIONS', 'SLUICE_GROUP_COMMIT_MS'];
   const out: Record<string, string> = {};
   for (const k of keep) if (base[k] !== undefined) out[k] = base[k]!;
-  Object.assign(out, stackEnvRecord(stack), fn.env, { SLUICE_ENV: 'local' });
-  if (topology.prefix) out.SLUICE_PREFIX = topology.prefix;
-  for (const s of fn.secretEnv) out[s.env] = localSecret(s.secret);
+  Object.assign(out, stackEnvRecord(stack));
+  for (const s of topology.functions[stage].secretEnv) out[s.env] = localSecret(s.secret);
   return out;
+}
+
+/**
+ * The environment of a served bundle: the deployment's (`deployed`) plus the platform's. A deployed
+ * variable that names another project or endpoint than the emulators' is refused: the stage would
+ * talk to something else than the stack it is tested on.
+ */
+export function bundleEnv(topology: Topology, stage: FunctionStage, stack: StackEnv, localSecret: (id: string) => string, deployed: Record<string, string>, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const platform = platformEnv(topology, stage, stack, localSecret, base);
+  for (const [k, v] of Object.entries(stackEnvRecord(stack))) {
+    if (deployed[k] !== undefined && deployed[k] !== v) throw new Error(`stage ${stage}: the deployment sets ${k}=${deployed[k]}, but the emulator stack is ${k}=${v}`);
+  }
+  return { ...platform, ...deployed };
 }
 
 /** Starts the dev stack; see the module comment. */
@@ -162,41 +195,65 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
   };
 
-  try {
-    const starting = wanted.map(async (stage) => {
-      const module = stageModule(functionsRoot, topology, stage);
+  /** Starts one stage in its own process; resolves with its base URL once it serves. */
+  const launch = async (stage: FunctionStage): Promise<void> => {
+    const fn = topology.functions[stage];
+    let module: string | undefined;
+    let child: ChildProcess;
+    let ready: Promise<string>;
+    const timeoutMs = options.stageStartTimeoutMs ?? 90_000;
+    const onLine = (line: string, stream: 'stdout' | 'stderr'): void => options.onLine?.(stage, line, stream);
+    if (options.bundles) {
+      const dir = join(options.bundles.dir, stage);
+      module = dir;
+      const [port] = (await freePorts(1)) as [number];
+      const deployed = options.bundles.deployed?.[stage] ?? fn;
+      child = spawn(
+        process.execPath,
+        [join(dir, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js'), `--target=${deployed.entryPoint}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${dir}`],
+        { cwd: dir, env: bundleEnv(topology, stage, env, localSecret, deployed.env), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      ready = waitListening(child, stage, port, timeoutMs, onLine);
+    } else {
+      module = stageModule(functionsRoot, topology, stage);
       if (!module) {
         missing.push(stage);
         return;
       }
-      const child = spawn(process.execPath, ['--import', 'tsx', STAGE_HOST], {
+      child = spawn(process.execPath, ['--import', 'tsx', STAGE_HOST], {
         cwd: REPO_ROOT,
         env: {
           ...stageEnv(topology, stage, env, localSecret),
           SLUICE_DEV_MODULE: join(functionsRoot, module),
-          SLUICE_DEV_ENTRY_POINT: topology.functions[stage].entryPoint,
+          SLUICE_DEV_ENTRY_POINT: fn.entryPoint,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      children.push(child);
-      let url: string;
-      try {
-        url = await waitReady(child, stage, options.stageStartTimeoutMs ?? 90_000, (line, stream) => options.onLine?.(stage, line, stream));
-      } catch (err) {
-        // A broken stage must not take the others down: it is left out like a missing one.
-        await terminate(child);
-        const [why, firstOutput] = (err as Error).message.split('\n');
-        failed.push({ stage, module, error: firstOutput ? `${why} ${firstOutput}` : why! });
-        return;
-      }
-      served.push({ stage, module, url, pid: child.pid! });
-      child.once('exit', (code, signal) => {
-        if (stopped) return;
-        say(`stage ${stage} exited (${signal ?? `code ${code}`}); parking its subscriptions as pull until the next \`npm run dev\``);
-        urls.delete(stage);
-        void rebootstrap();
-      });
+      ready = waitReady(child, stage, timeoutMs, onLine);
+    }
+    children.push(child);
+    let url: string;
+    try {
+      url = await ready;
+    } catch (err) {
+      // A broken stage must not take the others down: it is left out like a missing one.
+      await terminate(child);
+      const [why, ...output] = (err as Error).message.split('\n');
+      const telling = output.find((l) => /\w*Error\b/.test(l)) ?? output[0];
+      failed.push({ stage, module, error: telling ? `${why} ${telling.trim()}` : why! });
+      return;
+    }
+    served.push({ stage, module, url, pid: child.pid! });
+    child.once('exit', (code, signal) => {
+      if (stopped) return;
+      say(`stage ${stage} exited (${signal ?? `code ${code}`}); parking its subscriptions as pull until the next \`npm run dev\``);
+      urls.delete(stage);
+      void rebootstrap();
     });
+  };
+
+  try {
+    const starting = wanted.map(launch);
     await Promise.all(starting);
     failed.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
     served.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
@@ -225,8 +282,30 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   }
 }
 
-/** Resolves with the stage's URL once its host prints the ready line; forwards every other line. */
-function waitReady(child: ChildProcess, stage: FunctionStage, timeoutMs: number, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<string> {
+/**
+ * Resolves with the bundle's URL once functions-framework accepts connections on `port`;
+ * forwards every line it prints.
+ */
+function waitListening(child: ChildProcess, stage: FunctionStage, port: number, timeoutMs: number, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<string> {
+  return waitReady(child, stage, timeoutMs, onLine, async (resolve) => {
+    while (child.exitCode === null && child.signalCode === null) {
+      if (await tcpOpen('127.0.0.1', port)) return resolve(`http://127.0.0.1:${port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+}
+
+/**
+ * Resolves with the stage's URL once its host prints the ready line (or, with `probe`, once the
+ * probe calls back); forwards every other line.
+ */
+function waitReady(
+  child: ChildProcess,
+  stage: FunctionStage,
+  timeoutMs: number,
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void,
+  probe?: (resolve: (url: string) => void) => Promise<void>,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let ready = false;
     const tail: string[] = [];
@@ -237,16 +316,20 @@ function waitReady(child: ChildProcess, stage: FunctionStage, timeoutMs: number,
       clearTimeout(timer);
       reject(new Error(`stage ${stage} ${why}${tail.length ? `:\n${tail.join('\n')}` : ''}`));
     };
+    const succeed = (url: string): void => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve(url);
+    };
     const forward = (stream: 'stdout' | 'stderr') => (line: string) => {
-      if (!ready && line.startsWith(READY_MARKER)) {
-        ready = true;
-        clearTimeout(timer);
-        resolve((JSON.parse(line.slice(READY_MARKER.length)) as { url: string }).url);
+      if (!probe && !ready && line.startsWith(READY_MARKER)) {
+        succeed((JSON.parse(line.slice(READY_MARKER.length)) as { url: string }).url);
         return;
       }
       if (!ready) {
         tail.push(line);
-        if (tail.length > 20) tail.shift();
+        if (tail.length > 40) tail.shift();
       }
       onLine(line, stream);
     };
@@ -254,6 +337,7 @@ function waitReady(child: ChildProcess, stage: FunctionStage, timeoutMs: number,
     createInterface({ input: child.stderr! }).on('line', forward('stderr'));
     child.once('error', (err) => fail(`could not be spawned: ${err.message}`));
     child.once('exit', (code, signal) => fail(`exited before serving (${signal ?? `code ${code}`})`));
+    void probe?.(succeed);
   });
 }
 

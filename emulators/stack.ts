@@ -457,7 +457,8 @@ async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> 
   }
 }
 
-async function freePorts(n: number): Promise<number[]> {
+/** `n` loopback ports free right now. */
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve, reject) => {
       const server = createServer();
@@ -480,7 +481,8 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-function tcpOpen(host: string, port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port. */
+export function tcpOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {

@@ -3,7 +3,7 @@
  * the rules that cross fields. The first violation throws a `SpecError` whose path names the field
  * and whose message states the rule and, where there is one, the fix.
  */
-import Ajv2020 from 'ajv/dist/2020';
+import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { SpecError } from '../core/errors';
 import type { TriggerSpec, WindowSpec } from '../core/spec';

