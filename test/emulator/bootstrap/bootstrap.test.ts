@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapTopology, schemaSignature, type BootstrapSummary, type SubscriptionInfo } from '../../../emulators/bootstrap';
 import { serveFunctions, type ServedFunctions } from '../../../emulators/serve';
-import { getPipeline } from '../../../pipelines';
+import { getPipeline, pipelineNames } from '../../../pipelines';
 import type { BigQueryField, FunctionStage, TableSpec, Topology } from '../../../shared/topology';
 import { pushEndpoint, topologyFor } from '../../../shared/topology';
 import { freshPrefix, stackAdmin, stackClients, stackEnv, waitFor } from '../helpers';
@@ -84,7 +84,7 @@ async function assertMatchesTopology(t: Topology, endpoints: Partial<Record<Func
 
 const actions = (s: BootstrapSummary): Set<string> => new Set(s.entries.map((e) => e.action));
 
-describe.each(['iot-sensors', 'clickstream'])('bootstrapTopology(%s) on the emulators', (pipelineName) => {
+describe.each(pipelineNames())('bootstrapTopology(%s) on the emulators', (pipelineName) => {
   const pipeline = getPipeline(pipelineName);
   const topology = topologyFor(pipeline, { project: stackEnv().SLUICE_PROJECT, region: 'europe-west1', env: 'local', prefix: freshPrefix('b') });
   const received: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../../shared/core/errors';
 import { definePipeline, isPipeline, type PipelineDefinition } from '../../../shared/pipeline';
-import { clickstream, iotSensors, getPipeline, pipelineNames } from '../../../pipelines';
+import { clickstream, iotSensors, getPipeline, pipelineNames, pipelines, toolingPipelines } from '../../../pipelines';
 
 /** A small valid definition every case below breaks in exactly one place. */
 function base(): PipelineDefinition {
@@ -240,9 +240,29 @@ describe('example pipelines', () => {
     expect(p.aggregations.length).toBeGreaterThan(0);
   });
 
-  it('lists the registry and rejects unknown names with the known ones', () => {
-    expect(pipelineNames()).toEqual(['clickstream', 'iot-sensors']);
-    expect(() => getPipeline('nope')).toThrow(/SLUICE_PIPELINE: unknown pipeline 'nope'; known: clickstream, iot-sensors/);
+  it('lists the registered pipelines, sorted and unique, each under its own name', () => {
+    const names = pipelineNames();
+    expect(names).toEqual([...new Set(names)].sort());
+    expect(names).toEqual(Object.keys(pipelines).sort());
+    for (const name of names) {
+      expect(getPipeline(name), name).toBe(pipelines[name]);
+      expect(getPipeline(name).name).toBe(name);
+    }
+    expect(names).toEqual(expect.arrayContaining([iotSensors.name, clickstream.name]));
+  });
+
+  it('resolves tooling pipelines by name without listing them', () => {
+    const tooling = Object.keys(toolingPipelines);
+    expect(tooling.length).toBeGreaterThan(0);
+    for (const name of tooling) {
+      expect(getPipeline(name).name).toBe(name);
+      expect(pipelineNames()).not.toContain(name);
+    }
+  });
+
+  it('rejects unknown names, naming the variable and the known pipelines', () => {
+    expect(() => getPipeline('nope')).toThrow(`SLUICE_PIPELINE: unknown pipeline 'nope'; known: ${pipelineNames().join(', ')}`);
+    expect(() => getPipeline('constructor')).toThrow(/unknown pipeline 'constructor'/);
   });
 
   it('iot-sensors: fixed 1m windows with early firings, lateness and quantiles', () => {

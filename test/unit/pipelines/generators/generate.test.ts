@@ -2,12 +2,12 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { getPipeline } from '../../../../pipelines';
-import { generateEvents, recordFactoryFor } from '../../../../pipelines/generators';
+import { generateEvents, RECORD_FACTORIES, recordFactoryFor } from '../../../../pipelines/generators';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 const opts = { seed: 7, count: 5_000, startMs: START, duplicateRate: 0.05, lateRate: 0.02, invalidRate: 0.01 };
 
-describe.each(['iot-sensors', 'clickstream'])('generateEvents(%s)', (name) => {
+describe.each(Object.keys(RECORD_FACTORIES))('generateEvents(%s)', (name) => {
   const events = generateEvents(name, opts);
   const factory = recordFactoryFor(name);
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -79,6 +79,14 @@ describe.each(['iot-sensors', 'clickstream'])('generateEvents(%s)', (name) => {
 describe('generator option checks', () => {
   it('refuses rates that do not fit in the stream', () => {
     expect(() => generateEvents('iot-sensors', { ...opts, duplicateRate: 0.6, lateRate: 0.5 })).toThrow(/must stay below 1/);
-    expect(() => generateEvents('nope', opts)).toThrow(/generators exist for iot-sensors, clickstream/);
+    expect(() => generateEvents('nope', opts)).toThrow(`generators exist for ${Object.keys(RECORD_FACTORIES).join(', ')}`);
+  });
+
+  it('has generators for registered pipelines only, under their names', () => {
+    expect(Object.keys(RECORD_FACTORIES)).toEqual(expect.arrayContaining(['iot-sensors', 'clickstream']));
+    for (const [name, factory] of Object.entries(RECORD_FACTORIES)) {
+      expect(factory.pipeline).toBe(name);
+      expect(getPipeline(name).name).toBe(name);
+    }
   });
 });
