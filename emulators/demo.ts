@@ -250,18 +250,18 @@ async function progress(stack: DevStack, p: AnyPipeline, lastWindowEnd: Map<stri
 
 /**
  * Uploads a stand-in for every GCS side input the pipeline enriches from (e.g. iot-sensors' device
- * catalogue), one row per key the stream uses, unless the object already exists. Without it
- * transform retries the side input forever (a missing reference file is a transient error).
+ * catalogue), one row per key the stream uses, where the topology puts it (a `gs://{{reference}}/…`
+ * uri lands in the deployment's reference-data bucket), unless the object already exists. Without
+ * it transform retries the side input forever (a missing reference file is a transient error).
  */
 export async function seedReferenceData(stack: DevStack, p: AnyPipeline, events: readonly GeneratedEvent[]): Promise<void> {
-  for (const e of p.enrichment ?? []) {
-    if (e.source.kind !== 'gcs') continue;
-    const m = /^gs:\/\/([^/]+)\/(.+)$/.exec(e.source.uri);
-    if (!m) continue;
-    const bucket = stack.clients.storage.bucket(m[1]!);
+  for (const side of stack.topology.sideInputs) {
+    const e = p.enrichment.find((x) => x.name === side.name);
+    if (side.kind !== 'gcs' || e?.source.kind !== 'gcs') continue;
+    const bucket = stack.clients.storage.bucket(side.bucket!);
     const [exists] = await bucket.exists();
-    if (!exists) await stack.clients.storage.createBucket(m[1]!).catch(() => undefined);
-    const file = bucket.file(m[2]!);
+    if (!exists) await stack.clients.storage.createBucket(side.bucket!).catch(() => undefined);
+    const file = bucket.file(side.object!);
     if ((await file.exists())[0]) continue;
     const values = [...new Set(cleanEvents(events).map((x) => fieldOf(x.record!, e.recordField)).filter((v) => v !== undefined))].sort();
     const rows = values.map((v, i) => ({

@@ -57,7 +57,7 @@ export const iotSensors = definePipeline<SensorReading>({
   enrichment: [
     {
       name: 'device_catalogue',
-      source: { kind: 'gcs', uri: 'gs://sluice-reference-data/iot/devices.ndjson', format: 'ndjson' },
+      source: { kind: 'gcs', uri: 'gs://{{reference}}/iot/devices.ndjson', format: 'ndjson' },
       recordField: 'device_id',
       sideField: 'device_id',
       into: 'device',

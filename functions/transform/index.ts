@@ -27,6 +27,7 @@ const handler = createTransformHandler({
     objects: new GcsObjectStore(clients.storage),
     bigquery: { query: async (o) => clients.bigquery.query(o) },
     queries: new Map(ctx.topology.sideInputs.flatMap((s) => (s.query ? [[s.name, s.query] as const] : []))),
+    objectsByName: new Map(ctx.topology.sideInputs.flatMap((s) => (s.kind === 'gcs' ? [[s.name, { bucket: s.bucket!, object: s.object! }] as const] : []))),
     maximumBytesBilled: SIDE_INPUT_MAX_BYTES_BILLED,
   }),
   secret: (id) => ctx.secret(id),

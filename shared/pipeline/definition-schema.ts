@@ -10,6 +10,13 @@ type Schema = Record<string, unknown>;
 
 /** Identifiers used as BigQuery table/column names, Firestore ids and ordering-key parts. */
 export const IDENTIFIER_PATTERN = '^[a-z][a-z0-9_]{0,39}$';
+
+/**
+ * The bucket name a GCS side input's uri uses for the deployment's own reference-data bucket
+ * (`gs://{{reference}}/iot/devices.ndjson`); the topology resolves it per deployment.
+ */
+export const REFERENCE_BUCKET_PLACEHOLDER = '{{reference}}';
+const REFERENCE_BUCKET_PLACEHOLDER_URI = `gs://${REFERENCE_BUCKET_PLACEHOLDER}/`;
 const IDENTIFIER_RULE = "must be a lower_snake_case identifier: a letter, then letters, digits or '_', at most 40 characters";
 
 /** Pipeline names appear in topic, bucket, function and service-account names. */
@@ -227,7 +234,11 @@ const enrichmentSchema: Schema = obj(
       obj(
         {
           kind: { const: 'gcs' },
-          uri: { type: 'string', pattern: '^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]/.+$', 'x-rule': "must be a gs://bucket/object URI" },
+          uri: {
+            type: 'string',
+            pattern: '^gs://(\\{\\{reference\\}\\}|[a-z0-9][a-z0-9._-]{1,220}[a-z0-9])/.+$',
+            'x-rule': `must be a gs://bucket/object URI, or ${REFERENCE_BUCKET_PLACEHOLDER_URI}object for the deployment's own reference-data bucket`,
+          },
           format: { enum: ['json', 'ndjson', 'csv'] },
         },
         ['kind', 'uri', 'format'],

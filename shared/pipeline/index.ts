@@ -1,6 +1,6 @@
 export { definePipeline, isPipeline } from './define-pipeline';
 export { validateDefinition } from './validate-definition';
-export { definitionSchema, IDENTIFIER_PATTERN, PIPELINE_NAME_PATTERN } from './definition-schema';
+export { definitionSchema, IDENTIFIER_PATTERN, PIPELINE_NAME_PATTERN, REFERENCE_BUCKET_PLACEHOLDER } from './definition-schema';
 export { isDurationInput } from './duration-shape';
 export { canonicalJson, contentHashId, extractEventId, extractEventTime, parseTimestamp } from './event-identity';
 export type { EventIdInput, EventTimeInput } from './event-identity';

@@ -137,7 +137,10 @@ export type PiiRule<R = Record<string, unknown>> =
   | { field: FieldPath<R>; action: 'mask'; strategy: 'full' | 'keepLast4' | 'emailDomain' | 'ipPrefix' };
 
 export type SideInputSource =
-  /** A GCS object; `uri` is `gs://bucket/path`. */
+  /**
+   * A GCS object; `uri` is `gs://bucket/path`, or `gs://{{reference}}/path` in the reference-data
+   * bucket each deployment provisions for itself.
+   */
   | { kind: 'gcs'; uri: string; format: 'json' | 'ndjson' | 'csv' }
   /** A BigQuery query; `{{table}}` placeholders resolve like data-mart views. */
   | { kind: 'bigquery'; query: string };

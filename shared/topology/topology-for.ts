@@ -6,6 +6,7 @@
 import { encodeTick } from '../messages/keyed';
 import { type FunctionOverrides, type Pipeline } from '../pipeline';
 import { baseName, checkOptions, fitName, GCP_NAME_RULES, secretEnvVar } from './names';
+import { REFERENCE_BUCKET_PLACEHOLDER } from '../pipeline';
 import { FUNCTIONS_RUNTIME } from './runtime';
 import { tablesFor } from './warehouse';
 import { viewsFor } from './views';
@@ -89,9 +90,11 @@ function lifecycle(r: Pipeline['retention']['rawArchive']): LifecycleRule[] {
   return rules;
 }
 
-function parseGcsUri(uri: string): { bucket: string; object: string } {
+/** `gs://bucket/object`, where the bucket `{{reference}}` is the deployment's reference-data bucket. */
+function resolveGcsUri(uri: string, referenceBucket: string): { bucket: string; object: string } {
   const m = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  return { bucket: m?.[1] ?? '', object: m?.[2] ?? '' };
+  const bucket = m?.[1] ?? '';
+  return { bucket: bucket === REFERENCE_BUCKET_PLACEHOLDER ? referenceBucket : bucket, object: m?.[2] ?? '' };
 }
 
 /**
@@ -210,6 +213,7 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
     rawArchive: bucket('rawArchive', 'raw', rawRules),
     // Landed files are raw data too: they follow the same retention.
     landing: bucket('landing', 'landing', rawRules, 'files'),
+    reference: bucket('reference', 'ref', []),
     functionSource: bucket('functionSource', 'source', []),
   };
 
@@ -237,7 +241,7 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
   // Side inputs (transform reads them).
   const sideInputs: SideInputSpec[] = pipeline.enrichment.map((e) =>
     e.source.kind === 'gcs'
-      ? { name: e.name, kind: 'gcs', ...parseGcsUri(e.source.uri) }
+      ? { name: e.name, kind: 'gcs', ...resolveGcsUri(e.source.uri, buckets.reference.name) }
       : { name: e.name, kind: 'bigquery', query: e.source.query.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_m, t: string) => `\`${project}.${datasetId}.${t}\``) },
   );
 
@@ -294,8 +298,8 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
       publishes: ['keyed', 'deadLetter'],
       writesTables: ['events', 'schema_drift'],
       runsQueries: usesBigQuerySideInputs,
-      buckets: [],
-      externalObjects: sideInputs.flatMap((s) => (s.kind === 'gcs' ? [{ bucket: s.bucket!, object: s.object! }] : [])),
+      buckets: sideInputs.some((s) => s.bucket === buckets.reference.name) ? [{ bucket: 'reference', access: 'read' }] : [],
+      externalObjects: sideInputs.flatMap((s) => (s.kind === 'gcs' && s.bucket !== buckets.reference.name ? [{ bucket: s.bucket!, object: s.object! }] : [])),
       firestore: true,
       secrets: hashSecrets,
     },

@@ -26,7 +26,12 @@ export const FunctionStage = {
 } as const;
 export type FunctionStage = (typeof FunctionStage)[keyof typeof FunctionStage];
 
-export const BucketRole = { RAW_ARCHIVE: 'rawArchive', LANDING: 'landing', FUNCTION_SOURCE: 'functionSource' } as const;
+/**
+ * `reference` holds the deployment's own reference data (side inputs whose uri is
+ * `gs://{{reference}}/…`): provisioned per deployment, so no pipeline depends on a bucket its user
+ * cannot own.
+ */
+export const BucketRole = { RAW_ARCHIVE: 'rawArchive', LANDING: 'landing', REFERENCE: 'reference', FUNCTION_SOURCE: 'functionSource' } as const;
 export type BucketRole = (typeof BucketRole)[keyof typeof BucketRole];
 
 export interface TopologyOptions {

@@ -5,7 +5,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { ObjectStore } from '../../ports/object-store';
-import type { SideInputSource } from '../../pipeline';
+import { REFERENCE_BUCKET_PLACEHOLDER, type SideInputSource } from '../../pipeline';
 import type { SideInputLoader, SideRows } from './side-inputs';
 
 /** Parses a side input object's bytes. Rows that are not JSON objects are skipped. */
@@ -30,10 +30,10 @@ export function parseSideInput(data: Buffer, format: 'json' | 'ndjson' | 'csv'):
   }
 }
 
-function parseGcsUri(uri: string): { bucket: string; name: string } {
+function parseGcsUri(uri: string): { bucket: string; object: string } {
   const m = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!m) throw new Error(`a GCS side input uri is gs://bucket/object; got ${JSON.stringify(uri)}`);
-  return { bucket: m[1]!, name: m[2]! };
+  if (!m || m[1] === REFERENCE_BUCKET_PLACEHOLDER) throw new Error(`a GCS side input uri is gs://bucket/object (a {{reference}} bucket is resolved by the topology); got ${JSON.stringify(uri)}`);
+  return { bucket: m[1]!, object: m[2]! };
 }
 
 /** What the loader needs of the BigQuery client (`@google-cloud/bigquery`'s `BigQuery` satisfies it). */
@@ -46,6 +46,8 @@ export interface SideInputLoaderOptions {
   bigquery?: QueryRunner;
   /** Query text per side input name with `{{table}}` placeholders resolved (the topology's `sideInputs[].query`). */
   queries?: ReadonlyMap<string, string>;
+  /** Object per GCS side input name with the `{{reference}}` bucket resolved (the topology's `sideInputs[].bucket/object`). */
+  objectsByName?: ReadonlyMap<string, { bucket: string; object: string }>;
   /** Cap on bytes a side-input query may bill. */
   maximumBytesBilled: number;
 }
@@ -56,7 +58,7 @@ export class CloudSideInputLoader implements SideInputLoader {
 
   async load(name: string, source: SideInputSource): Promise<SideRows> {
     if (source.kind === 'gcs') {
-      const { bucket, name: object } = parseGcsUri(source.uri);
+      const { bucket, object } = this.options.objectsByName?.get(name) ?? parseGcsUri(source.uri);
       return parseSideInput(await this.options.objects.read(bucket, object), source.format);
     }
     const bq = this.options.bigquery;

@@ -309,3 +309,37 @@ describe('deliveriesInFlight', () => {
     expect(deliveriesInFlight(local, 'ingest')).toBe(EMULATOR_PUSH_CONCURRENCY);
   });
 });
+
+describe('reference data per deployment', () => {
+  const withSides = (uris: string[]): AnyPipeline =>
+    definePipeline({
+      ...structuredClone({ ...iotSensors, filter: undefined, transform: undefined }),
+      enrichment: uris.map((uri, i) => ({ ...iotSensors.enrichment[0]!, name: `side_${i}`, into: `side_${i}`, source: { kind: 'gcs', uri, format: 'ndjson' } })),
+    } as never) as AnyPipeline;
+
+  it('resolves gs://{{reference}}/… to the deployment\'s own bucket, which transform alone reads', () => {
+    const p = withSides(['gs://{{reference}}/iot/devices.ndjson', 'gs://acme-shared-ref/sites.ndjson']);
+    const dev = topologyFor(p, { project: 'acme-data-prod', region: 'europe-west1', env: 'cloud', prefix: 'dev' });
+    const prod = topologyFor(p, { project: 'acme-data-prod', region: 'europe-west1', env: 'cloud' });
+    expect(dev.buckets.reference.name).not.toBe(prod.buckets.reference.name);
+    for (const t of [dev, prod]) {
+      expect(t.sideInputs).toEqual([
+        { name: 'side_0', kind: 'gcs', bucket: t.buckets.reference.name, object: 'iot/devices.ndjson' },
+        { name: 'side_1', kind: 'gcs', bucket: 'acme-shared-ref', object: 'sites.ndjson' },
+      ]);
+      expect(t.buckets.reference).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced' });
+      expect(t.functions.transform.access.buckets).toEqual([{ bucket: 'reference', access: 'read' }]);
+      expect(t.functions.transform.access.externalObjects).toEqual([{ bucket: 'acme-shared-ref', object: 'sites.ndjson' }]);
+      for (const s of ['ingest', 'aggregator', 'deadletter'] as const) expect(t.functions[s].access.buckets.some((b) => b.bucket === 'reference'), s).toBe(false);
+    }
+  });
+
+  it('grants nothing on the reference bucket when no side input uses it', () => {
+    const t = topologyFor(withSides(['gs://acme-shared-ref/sites.ndjson']), { project: 'acme-data-prod', region: 'europe-west1', env: 'cloud' });
+    expect(t.functions.transform.access.buckets).toEqual([]);
+  });
+
+  it.each(['gs://{{reference}}', 'gs://{{other}}/x.ndjson', 'https://x/y.ndjson'])('refuses the side input uri %s', (uri) => {
+    expect(() => withSides([uri])).toThrow(/gs:\/\/bucket\/object URI, or gs:\/\/\{\{reference\}\}\/object/);
+  });
+});
