@@ -27,6 +27,7 @@ import { parseDuration } from '../shared/core/duration';
 import type { DurationInput } from '../shared/core/spec';
 import { extractEventId, type AnyPipeline } from '../shared/pipeline';
 import type { Topology } from '../shared/topology';
+import { countLines, type DemoCounts } from './demo-summary';
 import { startDevStack, type DevStack } from './dev';
 
 export interface DemoOptions {
@@ -61,25 +62,16 @@ export interface WindowResult {
   measures: Record<string, number | null>;
 }
 
-export interface DemoResult {
+export interface DemoResult extends DemoCounts {
   pipeline: string;
   prefix: string;
-  eventsIn: number;
-  messages: number;
-  cleanRows: number;
-  cleanDistinct: number;
+  /** Rows of `dead_letter`. */
   deadLettered: number;
-  deadLetterByReason: Record<string, number>;
-  lateRecords: number;
-  latePanes: number;
-  panes: number;
-  windows: number;
   /** Sum of the count measure over the latest pane per window (first aggregation with a count). */
   recordsCounted: number;
   /** Per aggregation: does the latest pane per window equal the naive reference? */
   match: boolean;
   mismatches: string[];
-  generated: { valid: number; duplicate: number; late: number; invalid: number; uniqueClean: number };
   elapsedMs: number;
 }
 
@@ -214,8 +206,8 @@ export async function latestPanes(stack: DevStack, p: AnyPipeline, aggregation: 
 }
 
 interface Progress {
-  cleanRows: number;
-  cleanDistinct: number;
+  eventsRows: number;
+  distinctEventIds: number;
   deadLettered: number;
   panes: number;
   partitionsDone: boolean;
@@ -245,7 +237,7 @@ async function progress(stack: DevStack, p: AnyPipeline, lastWindowEnd: Map<stri
     if (wm < end) done = false;
   }
   for (const a of lastWindowEnd.keys()) if (!seen.has(a)) done = false;
-  return { cleanRows: num(ev?.n), cleanDistinct: num(ev?.d), deadLettered: num(dl?.n), panes, partitionsDone: done, minWatermark };
+  return { eventsRows: num(ev?.n), distinctEventIds: num(ev?.d), deadLettered: num(dl?.n), panes, partitionsDone: done, minWatermark };
 }
 
 /**
@@ -338,16 +330,16 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
     let lastSay = 0;
     for (;;) {
       const pr = await progress(stack, p, lastWindowEnd);
-      const inputDone = pr.cleanDistinct >= uniqueClean && pr.deadLettered >= kinds.invalid;
+      const inputDone = pr.distinctEventIds >= uniqueClean && pr.deadLettered >= kinds.invalid;
       stable = inputDone && pr.partitionsDone && last?.panes === pr.panes ? stable + 1 : 0;
       if (stable >= 2) break;
       last = pr;
       if (Date.now() - lastSay > 15_000) {
         lastSay = Date.now();
         const behind = Math.max(0, Math.max(...lastWindowEnd.values()) - pr.minWatermark);
-        say(`  … clean ${pr.cleanDistinct}/${uniqueClean}, dead letters ${pr.deadLettered}/${kinds.invalid}, panes ${pr.panes}, watermark ${Number.isFinite(behind) ? `${Math.round(behind / 1000)} s short of the last window end` : 'not yet set'}`);
+        say(`  … distinct clean events ${pr.distinctEventIds}/${uniqueClean}, dead letters ${pr.deadLettered}/${kinds.invalid}, panes ${pr.panes}, watermark ${Number.isFinite(behind) ? `${Math.round(behind / 1000)} s short of the last window end` : 'not yet set'}`);
       }
-      if (Date.now() - t0 > timeoutMs) throw new Error(`the pipeline did not finish within ${timeoutMs / 1000} s (clean ${pr.cleanDistinct}/${uniqueClean}, dead letters ${pr.deadLettered}/${kinds.invalid}, partitions done: ${pr.partitionsDone})`);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`the pipeline did not finish within ${timeoutMs / 1000} s (distinct clean events ${pr.distinctEventIds}/${uniqueClean}, dead letters ${pr.deadLettered}/${kinds.invalid}, partitions done: ${pr.partitionsDone})`);
       await sleep(2_000);
     }
 
@@ -399,10 +391,10 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
     const result: DemoResult = {
       pipeline: p.name,
       prefix,
-      eventsIn: events.length,
+      published: events.length,
       messages: pub.messages,
-      cleanRows: num(ev?.n),
-      cleanDistinct: num(ev?.d),
+      eventsRows: num(ev?.n),
+      distinctEventIds: num(ev?.d),
       deadLettered,
       deadLetterByReason: byReason,
       lateRecords: lateRows.length,
@@ -417,13 +409,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
     };
     for (const a of skipped) say(`\n${a.name}: ${a.window.kind} windows not waited for or checked (they close ${a.window.kind === 'sessions' ? `${String(a.window.gap)} after a key's last event` : 'later'}); see \`npm run sluice -- query\``);
     say('');
-    say('counts');
-    say(`  events in:       ${result.eventsIn} (${kinds.valid} valid, ${kinds.duplicate} duplicates, ${kinds.late} late, ${kinds.invalid} invalid)`);
-    say(`  clean rows:      ${result.cleanRows} (${result.cleanDistinct} distinct event ids; expected ${uniqueClean})`);
-    say(`  dead-lettered:   ${deadLettered}${Object.entries(byReason).map(([k, v]) => `\n    ${k}: ${v}`).join('')}`);
-    say(`  in = clean + dead-lettered + duplicates dropped: ${result.eventsIn} = ${result.cleanDistinct} + ${deadLettered} + ${result.eventsIn - result.cleanDistinct - deadLettered}`);
-    say(`  late:            ${latePanes} late panes (late records within allowed lateness), ${result.lateRecords} records beyond allowed lateness (late_data)`);
-    say(`  panes:           ${panes} fired for ${windows} windows`);
+    for (const line of countLines(result)) say(line);
     say('');
     for (const m of mismatches) say(`  MISMATCH ${m}`);
     say(`results match reference: ${result.match ? 'yes' : 'no'}`);
