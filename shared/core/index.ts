@@ -54,3 +54,4 @@ export { combinerFromMeasures, validateMeasures, type CombineFn, type MeasuresCo
 export { SpecError, ConfigError, DecodeError, TransientError, SluiceError, isRetryable } from './errors';
 export { fnv1a32, sha256Hex, partitionOf } from './hash';
 export { Accumulation, type AccumulationMode, type AggregationSpec, type DurationInput, type MeasureSpec, type TriggerSpec, type WindowSpec } from './spec';
+export { wallClockExpiry, type ExpiryInput } from './expiry';

@@ -40,8 +40,8 @@ export class LedgerBucket {
   constructor(
     readonly path: string,
     readonly start: number,
-    /** Watermark (and TTL time) after which no record of the bucket can change a window; null for the global window. */
-    readonly expireAt: number | null,
+    /** Watermark after which no record of the bucket can change a window; null for the global window. */
+    readonly horizon: number | null,
     stored: Doc | undefined,
   ) {
     const ids = typeof stored?.ids === 'string' && stored.ids.length > 0 ? stored.ids.split(' ') : [];
@@ -65,15 +65,17 @@ export class LedgerBucket {
   }
 
   /**
-   * The document to write. `expireAt` is a TTL field (stored as a Timestamp by the Firestore adapter).
+   * The document to write. `expireAt` is its wall-clock TTL time (`wallClockExpiry`; stored as a
+   * Timestamp by the Firestore adapter), never the event-time horizon: Firestore's TTL deletes by
+   * wall clock.
    * @throws RangeError when the bucket would hold more than {@link LEDGER_MAX_IDS} ids.
    */
-  toDoc(): Doc {
+  toDoc(expireAt: number | null): Doc {
     if (this.seen.size > LEDGER_MAX_IDS) {
       throw new RangeError(
         `ledger bucket ${this.path} would hold ${this.seen.size} event ids (> ${LEDGER_MAX_IDS}, ~${LEDGER_BYTES_PER_ID} bytes each, near Firestore's 1 MiB document limit); lower ledgerBucketMs or raise the aggregation's partitions`,
       );
     }
-    return { start: this.start, expireAt: this.expireAt, count: this.seen.size, ids: [...this.seen].join(' ') };
+    return { start: this.start, expireAt, count: this.seen.size, ids: [...this.seen].join(' ') };
   }
 }

@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import { compileAggregation, processBundle, timersDue, type CompiledAggregation, type Element } from '../../core/engine';
 import { partitionOf } from '../../core/hash';
+import { wallClockExpiry } from '../../core/expiry';
 import { END_OF_TIME, isValidTimestamp, MIN_TIMESTAMP } from '../../core/time';
 import { advanceWatermark, combineWatermarks, observeEvents, watermarkPolicy, type WatermarkPolicy } from '../../core/watermark';
 import type { AdvanceMessage, KeyedBundle, KeyedRecord, TickMessage } from '../../messages';
@@ -49,6 +50,8 @@ import {
 import { lateRow, PaneRowWriter } from './rows';
 
 const DAY_MS = 86_400_000;
+/** Firestore Timestamps end at 9999-12-31T23:59:59.999Z (https://cloud.google.com/firestore/docs/concepts/data-types). */
+const FIRESTORE_LATEST_MS = 253_402_300_799_999;
 /** Rows per BigQuery insert request. */
 const INSERT_BATCH_ROWS = 500;
 
@@ -136,6 +139,8 @@ export class WindowAggregator {
   private readonly bucketMs: number;
   private readonly marginMs: number;
   private readonly idleRetentionMs: number;
+  /** Message retention of the keyed subscription: how late a redelivery can arrive. */
+  private readonly retentionMs: number;
   private readonly outboxGraceMs: number;
   private readonly newEpoch: () => string;
   /** Highest outbox sequence number this process inserted, per partition document and epoch. */
@@ -150,6 +155,8 @@ export class WindowAggregator {
     if (!Number.isInteger(this.bucketMs) || this.bucketMs < 1000) throw new RangeError(`ledgerBucketMs must be a whole number ≥ 1000; got ${this.bucketMs}`);
     this.marginMs = o.ledgerMarginMs ?? 60_000;
     this.idleRetentionMs = o.idleRetentionMs ?? 30 * DAY_MS;
+    const keyed = topology.subscriptions.find((s) => s.topic === 'keyed' && s.delivery.kind === 'push' && s.delivery.stage === 'aggregator');
+    this.retentionMs = (keyed?.messageRetentionSeconds ?? 7 * 86_400) * 1000;
     this.outboxGraceMs = o.outboxGraceMs ?? 60_000;
     this.newEpoch = o.newEpoch ?? (() => randomUUID());
     pipeline.aggregations.forEach((def: AggregationDefinition, i: number) => {
@@ -186,6 +193,14 @@ export class WindowAggregator {
       throw new RejectedMessageError('invalid_partition', `aggregation ${aggregation} has partitions 0..${rt.def.partitions - 1}; got ${partition}`);
     }
     return rt;
+  }
+
+  /**
+   * Wall-clock TTL time of a document the aggregator deletes itself once the watermark passes
+   * `horizon`: never before a redelivery or the watermark could still need it (`wallClockExpiry`).
+   */
+  private ttlOf(horizon: number | null, watermark: number, now: number): number | null {
+    return wallClockExpiry({ horizon, watermark, now, retentionMs: this.retentionMs, marginMs: this.marginMs, latestMs: FIRESTORE_LATEST_MS });
   }
 
   /** The watermark at which a ledger bucket starting at `start` is deleted (null: never, for the global window). */
@@ -460,7 +475,7 @@ export class WindowAggregator {
       for (const c of oldChunks) tx.delete(c);
       for (const c of chunkWrites) tx.set(`${path}/outbox/${c.id}`, { seq: pd.outboxSeq, entries: JSON.stringify(c.entries) });
       const deleted = new Set(deletes);
-      for (const b of writes) if (!deleted.has(b.start)) tx.set(b.path, b.toDoc());
+      for (const b of writes) if (!deleted.has(b.start)) tx.set(b.path, b.toDoc(this.ttlOf(b.horizon, newWatermark, now)));
       for (const d of deletes) tx.delete(this.ledgerPath(aggregation, partition, d));
       return {
         confirmKey,

@@ -83,6 +83,22 @@ export class Harness {
     return (await this.fake.list(this.topology.firestore.collections.partitions)).map((d) => d.data);
   }
 
+  /**
+   * Firestore's TTL sweep, by wall clock: deletes every document of the TTL'd collections whose
+   * `expireAt` is before the clock. Returns how many it deleted.
+   */
+  async sweepTtl(): Promise<number> {
+    const { partitions, ledger, files } = this.topology.firestore.collections;
+    const now = this.clock.now();
+    const expired = (await Promise.all([partitions, ledger, files].map((c) => this.fake.list(c))))
+      .flat()
+      .filter((d) => typeof d.data.expireAt === 'number' && d.data.expireAt < now);
+    await this.fake.transaction(async (tx) => {
+      for (const d of expired) tx.delete(d.path);
+    });
+    return expired.length;
+  }
+
   async ledgerDocs(): Promise<Record<string, unknown>[]> {
     return (await this.fake.list(this.topology.firestore.collections.ledger)).map((d) => d.data);
   }

@@ -111,7 +111,7 @@ describe('ledger', () => {
     const b = new LedgerBucket('p', 0, 100, undefined);
     expect(b.add(idToken('e1'))).toBe(true);
     expect(b.add(idToken('e1'))).toBe(false);
-    const again = new LedgerBucket('p', 0, 100, b.toDoc());
+    const again = new LedgerBucket('p', 0, 100, b.toDoc(100));
     expect(again.add(idToken('e1'))).toBe(false);
     expect(again.add(idToken('e2'))).toBe(true);
     expect(idToken('e1')).toHaveLength(11);
@@ -120,6 +120,6 @@ describe('ledger', () => {
   it('refuses a bucket near the document size limit with the fix in the message', () => {
     const b = new LedgerBucket('ledger/x', 0, 100, undefined);
     for (let i = 0; i <= LEDGER_MAX_IDS; i++) b.add(idToken(`e${i}`));
-    expect(() => b.toDoc()).toThrow(/lower ledgerBucketMs or raise the aggregation's partitions/);
+    expect(() => b.toDoc(100)).toThrow(/lower ledgerBucketMs or raise the aggregation's partitions/);
   });
 });

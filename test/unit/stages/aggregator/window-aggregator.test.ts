@@ -123,6 +123,30 @@ describe('WindowAggregator: exactly once', () => {
     expect(await h.tickUntilQuiet()).toBe(0);
   });
 
+  it('stays exactly once when a TTL sweep by wall clock runs while processing lags event time by 150 minutes', async () => {
+    const p = testPipeline('agg-ttl', FIXED);
+    const h = new Harness(p, { startMs: START });
+    // Events from 150 minutes ago, applied now (a backlog, a replay): their ledger horizon is long past in wall-clock terms.
+    const old = makeRecords(300, 10, START - 150 * MIN, 5 * MIN, 5, 'old');
+    const bundles = bundlesOf(p.name, old, 4, 50);
+    for (const b of bundles) await h.deliver(b);
+    const ledger = await h.ledgerDocs();
+    expect(ledger.length).toBeGreaterThan(0);
+    const retention = h.topology.subscriptions.find((s) => s.topic === 'keyed')!.messageRetentionSeconds! * 1000;
+    for (const d of ledger) expect(d.expireAt as number).toBeGreaterThanOrEqual(START + retention);
+    // Firestore's TTL runs a minute later; then every bundle is delivered again.
+    h.clock.advance(MIN);
+    expect(await h.sweepTtl()).toBe(0);
+    let duplicates = 0;
+    for (const b of bundles) {
+      const out = await h.deliver(b);
+      if (out.kind === 'bundle') duplicates += out.duplicates;
+    }
+    expect(duplicates).toBe(old.length);
+    await runToEnd(h, []);
+    expectMatchesReferences(h, old);
+  });
+
   it('costs one partition write plus one write per touched ledger bucket per bundle', async () => {
     const p = testPipeline('agg-cost', FIXED);
     const h = new Harness(p, { startMs: START });
