@@ -3,7 +3,7 @@
  * allowed lateness, panes, combiners) as pure functions over plain-JSON state. No I/O, no clock,
  * no randomness: time comes in as arguments.
  */
-export { MIN_TIMESTAMP, END_OF_TIME, maxTimestamp, windowContains, floorMod, clampTime, isValidTimestamp, formatTime, formatWindow, type Window } from './time';
+export { MIN_TIMESTAMP, END_OF_TIME, MIN_STORABLE_TIME, MAX_STORABLE_TIME, isStorableTime, maxTimestamp, windowContains, floorMod, clampTime, isValidTimestamp, formatTime, formatWindow, type Window } from './time';
 export { parseDuration, parsePositiveDuration, formatDuration } from './duration';
 export {
   windowFnFromSpec,

@@ -19,6 +19,21 @@ export const MIN_TIMESTAMP = -8_640_000_000_000_000;
  */
 export const END_OF_TIME = 8_640_000_000_000_000;
 
+/**
+ * The event times the warehouse and the state store can hold: BigQuery's TIMESTAMP
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#timestamp_type) and
+ * Firestore's Timestamp (https://cloud.google.com/firestore/docs/concepts/data-types) both span
+ * 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999999Z. An event outside it could be applied to a
+ * window and then fail every write of its pane or state: it is rejected at the edge instead.
+ */
+export const MIN_STORABLE_TIME = -62_135_596_800_000;
+export const MAX_STORABLE_TIME = 253_402_300_799_999;
+
+/** Whether `t` is a whole number of epoch ms that BigQuery and Firestore can store. */
+export function isStorableTime(t: number): boolean {
+  return Number.isInteger(t) && t >= MIN_STORABLE_TIME && t <= MAX_STORABLE_TIME;
+}
+
 /** A half-open event-time interval `[start, end)`. */
 export interface Window {
   readonly start: number;

@@ -302,7 +302,7 @@ export const definitionSchema: Schema = {
       derivedFields: { type: 'object', additionalProperties: { type: 'object' } },
       filter: {},
       transform: {},
-      watermark: obj({ maxOutOfOrderness: duration(), idleTimeout: duration() }, ['maxOutOfOrderness', 'idleTimeout'], {
+      watermark: obj({ maxOutOfOrderness: duration(), idleTimeout: duration(), maxFutureSkew: duration() }, ['maxOutOfOrderness', 'idleTimeout'], {
         'x-required-hints': {
           maxOutOfOrderness: "how far behind the newest event time data may arrive before it counts as late, e.g. '10s'",
           idleTimeout: "after how much quiet the watermark follows processing time, e.g. '1m'",

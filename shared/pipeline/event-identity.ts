@@ -7,8 +7,11 @@
  * and `invalid_event_time`. A fallback applies only when the value is *absent*; a value that is
  * present but malformed is an error, never silently replaced by publish time or a hash.
  */
+import { parseDuration } from '../core/duration';
 import { DecodeError } from '../core/errors';
 import { sha256Hex } from '../core/hash';
+import type { DurationInput } from '../core/spec';
+import { isStorableTime } from '../core/time';
 import { getPath } from './keys';
 import type { EventIdSource, EventTimeSource, TimeFormat } from './types';
 
@@ -122,8 +125,28 @@ export interface EventTimeInput {
   cdcTimestamp?: number;
 }
 
-/** The event time (epoch ms) of one record per the definition's `source.eventTime`. */
+/** Default of `watermark.maxFutureSkew`: how far an event time may lie ahead of the clock. */
+export const DEFAULT_MAX_FUTURE_SKEW = '5m';
+
+/** The pipeline's `watermark.maxFutureSkew` in ms (its default when unset). */
+export function maxFutureSkewMs(definition: { watermark?: { maxFutureSkew?: DurationInput } | undefined }): number {
+  return parseDuration(definition.watermark?.maxFutureSkew ?? DEFAULT_MAX_FUTURE_SKEW, 'watermark.maxFutureSkew');
+}
+
+/**
+ * The event time (epoch ms) of one record per the definition's `source.eventTime`.
+ * @throws DecodeError `missing_event_time`, `invalid_event_time`, or `event_time_out_of_range`
+ *   for a time BigQuery and Firestore cannot store (before 0001-01-01 or after 9999-12-31).
+ */
 export function extractEventTime(source: EventTimeSource, input: EventTimeInput): number {
+  const ms = readEventTime(source, input);
+  if (!isStorableTime(ms)) {
+    throw new DecodeError('event_time_out_of_range', `event time ${ms} ms is outside 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z, what BigQuery and Firestore can store`);
+  }
+  return ms;
+}
+
+function readEventTime(source: EventTimeSource, input: EventTimeInput): number {
   switch (source.from) {
     case 'publishTime':
       return input.publishTime;

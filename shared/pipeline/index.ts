@@ -2,7 +2,7 @@ export { definePipeline, isPipeline } from './define-pipeline';
 export { validateDefinition } from './validate-definition';
 export { definitionSchema, IDENTIFIER_PATTERN, PIPELINE_NAME_PATTERN, REFERENCE_BUCKET_PLACEHOLDER } from './definition-schema';
 export { isDurationInput } from './duration-shape';
-export { canonicalJson, contentHashId, extractEventId, extractEventTime, parseTimestamp } from './event-identity';
+export { canonicalJson, contentHashId, DEFAULT_MAX_FUTURE_SKEW, extractEventId, extractEventTime, maxFutureSkewMs, parseTimestamp } from './event-identity';
 export type { EventIdInput, EventTimeInput } from './event-identity';
 export { applyPii, hashValue, maskValue, PII_REDACTED, redactPii } from './pii';
 export type { SecretLookup } from './pii';

@@ -189,6 +189,13 @@ export interface WatermarkDefinition {
   maxOutOfOrderness: DurationInput;
   /** After this much processing time without data, the watermark advances with processing time. */
   idleTimeout: DurationInput;
+  /**
+   * How far an event time may lie ahead of the clock: its publish time at ingest, processing time
+   * at the aggregator. An event beyond it is dead-lettered (`event_time_in_future`) and never moves
+   * the watermark, so one event dated 2100 cannot make every later event late. Default
+   * `DEFAULT_MAX_FUTURE_SKEW` (5 minutes: device clock skew, not a data model).
+   */
+  maxFutureSkew?: DurationInput;
 }
 
 export interface RetentionDefinition {

@@ -24,12 +24,12 @@ import { randomUUID } from 'node:crypto';
 import { compileAggregation, processBundle, timersDue, type CompiledAggregation, type Element } from '../../core/engine';
 import { partitionOf } from '../../core/hash';
 import { wallClockExpiry } from '../../core/expiry';
-import { END_OF_TIME, isValidTimestamp, MIN_TIMESTAMP } from '../../core/time';
+import { END_OF_TIME, isStorableTime, MAX_STORABLE_TIME, MIN_TIMESTAMP } from '../../core/time';
 import { advanceWatermark, combineWatermarks, observeEvents, watermarkPolicy, type WatermarkPolicy } from '../../core/watermark';
 import type { AdvanceMessage, KeyedBundle, KeyedRecord, TickMessage } from '../../messages';
 import { deadLetterOf, encodeAdvance, encodeDeadLetter, orderingKeyOf, Stage, WIRE_VERSION } from '../../messages';
 import { SLUICE_METRICS, type Logger } from '../../observability/log';
-import { PANES_SUFFIX, type AggregationDefinition, type AnyPipeline } from '../../pipeline';
+import { maxFutureSkewMs, PANES_SUFFIX, type AggregationDefinition, type AnyPipeline } from '../../pipeline';
 import type { Clock } from '../../ports/clock';
 import type { Publisher } from '../../ports/publisher';
 import { RowsRejectedError, type Row, type Sink } from '../../ports/sink';
@@ -50,8 +50,6 @@ import {
 import { lateRow, PaneRowWriter } from './rows';
 
 const DAY_MS = 86_400_000;
-/** Firestore Timestamps end at 9999-12-31T23:59:59.999Z (https://cloud.google.com/firestore/docs/concepts/data-types). */
-const FIRESTORE_LATEST_MS = 253_402_300_799_999;
 /** Rows per BigQuery insert request. */
 const INSERT_BATCH_ROWS = 500;
 
@@ -88,7 +86,7 @@ export interface AggregatorDeps {
 /** A record the aggregator refuses (permanent): the caller dead-letters it. */
 export interface RejectedRecord {
   record: KeyedRecord;
-  reason: 'invalid_event_time' | 'wrong_partition';
+  reason: 'invalid_event_time' | 'event_time_in_future' | 'wrong_partition';
   message: string;
 }
 
@@ -141,6 +139,7 @@ export class WindowAggregator {
   private readonly idleRetentionMs: number;
   /** Message retention of the keyed subscription: how late a redelivery can arrive. */
   private readonly retentionMs: number;
+  private readonly futureSkewMs: number;
   private readonly outboxGraceMs: number;
   private readonly newEpoch: () => string;
   /** Highest outbox sequence number this process inserted, per partition document and epoch. */
@@ -150,6 +149,7 @@ export class WindowAggregator {
     const { pipeline, topology } = deps;
     if (!pipeline.watermark) throw new RangeError(`pipeline ${pipeline.name} has aggregations but no watermark bounds`);
     this.policy = watermarkPolicy(pipeline.watermark, 'watermark');
+    this.futureSkewMs = maxFutureSkewMs(pipeline);
     const o = deps.options ?? {};
     this.bucketMs = o.ledgerBucketMs ?? 60_000;
     if (!Number.isInteger(this.bucketMs) || this.bucketMs < 1000) throw new RangeError(`ledgerBucketMs must be a whole number ≥ 1000; got ${this.bucketMs}`);
@@ -200,7 +200,7 @@ export class WindowAggregator {
    * `horizon`: never before a redelivery or the watermark could still need it (`wallClockExpiry`).
    */
   private ttlOf(horizon: number | null, watermark: number, now: number): number | null {
-    return wallClockExpiry({ horizon, watermark, now, retentionMs: this.retentionMs, marginMs: this.marginMs, latestMs: FIRESTORE_LATEST_MS });
+    return wallClockExpiry({ horizon, watermark, now, retentionMs: this.retentionMs, marginMs: this.marginMs, latestMs: MAX_STORABLE_TIME });
   }
 
   /** The watermark at which a ledger bucket starting at `start` is deleted (null: never, for the global window). */
@@ -220,9 +220,14 @@ export class WindowAggregator {
     const { aggregation, partition } = bundle;
     const rejected: RejectedRecord[] = [];
     const valid: { rec: KeyedRecord; bucket: number; token: string }[] = [];
+    // Never let one record move max event time beyond the clock + maxFutureSkew (ingest already
+    // refuses such events by their publish time; this guards the keyed stream itself).
+    const latest = this.deps.clock.now() + this.futureSkewMs;
     for (const rec of bundle.records) {
-      if (!Number.isInteger(rec.eventTime) || !isValidTimestamp(rec.eventTime)) {
-        rejected.push({ record: rec, reason: 'invalid_event_time', message: `eventTime must be a whole number of epoch ms; got ${String(rec.eventTime)}` });
+      if (!isStorableTime(rec.eventTime)) {
+        rejected.push({ record: rec, reason: 'invalid_event_time', message: `eventTime must be whole epoch ms within 0001-01-01 … 9999-12-31; got ${String(rec.eventTime)}` });
+      } else if (rec.eventTime > latest) {
+        rejected.push({ record: rec, reason: 'event_time_in_future', message: `eventTime ${new Date(rec.eventTime).toISOString()} is beyond processing time + watermark.maxFutureSkew (${this.futureSkewMs} ms)` });
       } else if (partitionOf(rec.key, rt.def.partitions) !== partition) {
         rejected.push({
           record: rec,

@@ -5,7 +5,8 @@
  */
 import { DecodeError } from '../../core/errors';
 import { DEFAULT_INPUT_LIMITS, type Envelope, type EnvelopeSource, guardValue, type InputLimits, utf8Length } from '../../messages';
-import { extractEventId, extractEventTime, type PayloadFormat, type PiiRule, type SourceDefinition } from '../../pipeline';
+import { extractEventId, extractEventTime, maxFutureSkewMs, type PayloadFormat, type PiiRule, type SourceDefinition } from '../../pipeline';
+import type { DurationInput } from '../../core/spec';
 import { cdcChangeOf } from './cdc';
 
 /** What ingest needs from a pipeline definition. */
@@ -14,6 +15,8 @@ export interface IngestDefinition {
   source: SourceDefinition;
   /** PII rules: ingest redacts (or withholds) the raw text of its dead letters by them. */
   pii?: readonly PiiRule[];
+  /** Only `maxFutureSkew` is read here (`maxFutureSkewMs`). */
+  watermark?: { maxFutureSkew?: DurationInput } | undefined;
 }
 
 /** A record ingest refused, with the dead-letter reason and the raw text it came from. */
@@ -54,6 +57,7 @@ export const IngestReason = {
   CDC_INVALID_OP: 'cdc_invalid_op',
   CDC_MISSING_AFTER: 'cdc_missing_after',
   CDC_MISSING_BEFORE: 'cdc_missing_before',
+  EVENT_TIME_IN_FUTURE: 'event_time_in_future',
 } as const;
 export type IngestReason = (typeof IngestReason)[keyof typeof IngestReason];
 
@@ -105,6 +109,15 @@ export function envelopeOf(
       publishTime: origin.publishTime,
       ...(cdcTimestamp === undefined ? {} : { cdcTimestamp }),
     });
+    // Judged against the message's own publish time, not the clock: a redelivery or a replay from
+    // the archive (which keeps the original publish time) decides the same way.
+    const skewMs = maxFutureSkewMs(options.definition);
+    if (eventTime > origin.publishTime + skewMs) {
+      throw new DecodeError(
+        IngestReason.EVENT_TIME_IN_FUTURE,
+        `event time ${new Date(eventTime).toISOString()} is ${eventTime - origin.publishTime} ms after the message was published (${new Date(origin.publishTime).toISOString()}), beyond watermark.maxFutureSkew (${skewMs} ms); fix the producer's clock or raise maxFutureSkew`,
+      );
+    }
     const envelope: Envelope = {
       eventId,
       eventTime,

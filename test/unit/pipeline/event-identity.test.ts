@@ -109,6 +109,18 @@ describe('extractEventTime', () => {
     expect(reason(() => extractEventTime(source, input))).toBe(expected);
   });
 
+  it.each<[string, EventTimeSource, Record<string, unknown>, number | string]>([
+    ['the last storable instant', { from: 'field', path: 't', format: 'rfc3339' }, { t: '9999-12-31T23:59:59.999Z' }, 253_402_300_799_999],
+    ['the first storable instant', { from: 'field', path: 't', format: 'epochMs' }, { t: -62_135_596_800_000 }, -62_135_596_800_000],
+    ['year 10000 in epoch ms (JavaScript can, BigQuery and Firestore cannot)', { from: 'field', path: 't', format: 'epochMs' }, { t: 253_402_300_800_000 }, 'event_time_out_of_range'],
+    ['the end of JavaScript time', { from: 'field', path: 't', format: 'epochMs' }, { t: 8.64e15 }, 'event_time_out_of_range'],
+    ['before year 1', { from: 'field', path: 't', format: 'epochS' }, { t: -62_135_596_801 }, 'event_time_out_of_range'],
+  ])('%s', (_, source, rec, expected) => {
+    const read = () => extractEventTime(source, { record: rec, attributes: {}, publishTime: 0 });
+    if (typeof expected === 'number') expect(read()).toBe(expected);
+    else expect(reason(read)).toBe(expected);
+  });
+
   it('requires ts_ms for CDC time', () => {
     expect(reason(() => extractEventTime({ from: 'cdcTimestamp' }, { ...input, cdcTimestamp: undefined }))).toBe('missing_event_time');
     expect(reason(() => extractEventTime({ from: 'cdcTimestamp' }, { ...input, cdcTimestamp: 1.5 }))).toBe('invalid_event_time');

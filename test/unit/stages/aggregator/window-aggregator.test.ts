@@ -354,4 +354,20 @@ describe('window-aggregator handler: bad input', () => {
     expect(out).toMatchObject({ kind: 'bundle', applied: 1, deadLettered: 1 });
     expect(h.deadLetters()).toEqual([expect.objectContaining({ reason: 'wrong_partition', eventId: 'misrouted' })]);
   });
+
+  it.each([
+    ['dated 2100 (beyond processing time + maxFutureSkew)', Date.UTC(2100, 0, 1), 'event_time_in_future'],
+    ['in year 10000 (not storable)', 253_402_300_800_000, 'invalid_event_time'],
+  ])('dead-letters a record %s; it moves no watermark, so later on-time records stay on time', async (_name, eventTime, reason) => {
+    const h = new Harness(p, { startMs: START });
+    const now = h.clock.now();
+    const out = await h.deliver(good([{ eventId: 'bad', key: key0, eventTime, value: { amount: 1 } }, { eventId: 'a', key: key0, eventTime: now - MIN, value: { amount: 1 } }]));
+    expect(out).toMatchObject({ kind: 'bundle', applied: 1, deadLettered: 1 });
+    expect(h.deadLetters()).toEqual([expect.objectContaining({ reason, eventId: 'bad' })]);
+    h.clock.advance(1000);
+    const later = await h.deliver(good([{ eventId: 'b', key: key0, eventTime: now - 30_000, value: { amount: 2 } }], { bundleId: 'y' }));
+    expect(later).toMatchObject({ kind: 'bundle', applied: 1, late: 0 });
+    const [doc] = await h.partitionDocs();
+    expect(doc!.maxEventTime as number).toBeLessThanOrEqual(h.clock.now());
+  });
 });

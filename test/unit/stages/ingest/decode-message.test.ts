@@ -123,8 +123,19 @@ describe('decodeMessage: identity rules', () => {
     ['missing', { measured_at: undefined }, 'missing_event_time'],
     ['not RFC 3339', { measured_at: '01/03/2026 10:00' }, 'invalid_event_time'],
     ['impossible date', { measured_at: '2026-02-30T10:00:00Z' }, 'invalid_event_time'],
+    ['in year 10000 (epoch ms JavaScript accepts)', { measured_at: '+010000-01-01T00:00:00.000Z' }, 'invalid_event_time'],
+    ['more than watermark.maxFutureSkew (default 5 min) after its publish time', { measured_at: new Date(PUBLISH_MS + 5 * 60_000 + 1).toISOString() }, 'event_time_in_future'],
+    ['dated 2100', { measured_at: '2100-01-01T00:00:00Z' }, 'event_time_in_future'],
   ])('dead-letters an event time that is %s', (_name, patch, reason) => {
     expect(reasons(decode(JSON.stringify({ ...reading(1), ...patch })))).toEqual([reason]);
+  });
+
+  it('accepts an event time up to maxFutureSkew after its publish time, and honours a pipeline\'s own skew', () => {
+    const at = (ms: number) => JSON.stringify({ ...reading(1), measured_at: new Date(PUBLISH_MS + ms).toISOString() });
+    expect(decode(at(5 * 60_000)).envelopes).toHaveLength(1);
+    const strict = { ...iot, watermark: { maxOutOfOrderness: '30s', idleTimeout: '2m', maxFutureSkew: '10s' } };
+    expect(reasons(decode(at(11_000), strict))).toEqual(['event_time_in_future']);
+    expect(decode(at(10_000), strict).envelopes).toHaveLength(1);
   });
 });
 

@@ -47,7 +47,8 @@ export function reading(i: number, extra: Record<string, unknown> = {}) {
   return {
     reading_id: `r-${i}`,
     device_id: `dev-${i % 3}`,
-    measured_at: new Date(PUBLISH_MS - 60_000 + i * 1000).toISOString(),
+    // Measured before the publish (i < 1000): readings are not from the future (watermark.maxFutureSkew).
+    measured_at: new Date(PUBLISH_MS - 1_000_000 + i * 1000).toISOString(),
     temperature_c: 20 + i / 10,
     ...extra,
   };
