@@ -52,6 +52,22 @@ export class DecodeError extends SluiceError {
   }
 }
 
+/**
+ * A message whose effect would break a documented limit of a service (a Firestore document over
+ * 1 MiB, a ledger bucket too full): retrying the same message fails the same way, so it is
+ * permanent — dead-lettered with `reason` on its first delivery rather than stalling its partition.
+ */
+export class LimitError extends SluiceError {
+  readonly code = 'LIMIT_EXCEEDED';
+  readonly retryable = false;
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A failure that may succeed on retry (network, quota, contention, unavailable). */
 export class TransientError extends SluiceError {
   readonly code = 'TRANSIENT';
@@ -61,26 +77,45 @@ export class TransientError extends SluiceError {
   }
 }
 
-/** gRPC status codes that are worth retrying (UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE). */
-const RETRYABLE_GRPC_CODES = new Set([2, 4, 8, 10, 13, 14]);
-/** HTTP statuses that are worth retrying. */
-const RETRYABLE_HTTP_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
-/** Node network error codes that are worth retrying. */
-const RETRYABLE_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+/**
+ * gRPC status codes that say the request itself is wrong, so the same request always fails:
+ * INVALID_ARGUMENT (a Firestore document or request over its size limit, a bad value) and
+ * OUT_OF_RANGE. Every other code — NOT_FOUND and PERMISSION_DENIED included, which right after a
+ * deployment are IAM or resource propagation — is retried, bounded by the subscription's delivery
+ * attempts.
+ */
+const PERMANENT_GRPC_CODES: ReadonlyMap<number, string> = new Map([
+  [3, 'invalid_argument'],
+  [11, 'out_of_range'],
+]);
+/** HTTP statuses of a request that can never succeed as sent (BigQuery, Cloud Storage). */
+const PERMANENT_HTTP_STATUSES: ReadonlyMap<number, string> = new Map([
+  [400, 'bad_request'],
+  [413, 'payload_too_large'],
+]);
 
 /**
- * Whether an error is transient. Sluice's own errors say so themselves; for errors from cloud
- * clients the decision is an explicit list of gRPC codes, HTTP statuses and network codes.
- * Anything unrecognised is treated as transient: redelivery is bounded by the subscription's
- * max delivery attempts, after which Pub/Sub dead-letters the message, so nothing is lost.
+ * The one decision every handler makes on a failure: the catalogued reason of a PERMANENT failure
+ * (dead-letter the message with it on this delivery, ack), or undefined for a TRANSIENT one (throw:
+ * Pub/Sub redelivers). Sluice's own errors say so themselves; a `RangeError` (a value outside what
+ * a client or limit accepts, e.g. a Timestamp after 9999) is permanent; errors from cloud clients
+ * are permanent only for the explicit codes above. Anything unrecognised is transient.
  */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof SluiceError) return err.retryable;
-  if (typeof err !== 'object' || err === null) return true;
+export function permanentReason(err: unknown): string | undefined {
+  if (err instanceof SluiceError) {
+    if (err.retryable) return undefined;
+    const reason = (err as { reason?: unknown }).reason;
+    return typeof reason === 'string' ? reason : err.code.toLowerCase();
+  }
+  if (err instanceof RangeError) return 'out_of_range';
+  if (typeof err !== 'object' || err === null) return undefined;
   const e = err as { code?: unknown; status?: unknown; statusCode?: unknown };
-  if (typeof e.code === 'number') return RETRYABLE_GRPC_CODES.has(e.code) || RETRYABLE_HTTP_STATUSES.has(e.code);
-  if (typeof e.code === 'string' && RETRYABLE_NODE_CODES.has(e.code)) return true;
+  if (typeof e.code === 'number') return PERMANENT_GRPC_CODES.get(e.code) ?? PERMANENT_HTTP_STATUSES.get(e.code);
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  if (status !== undefined) return RETRYABLE_HTTP_STATUSES.has(status) || status >= 500;
-  return true;
+  return status === undefined ? undefined : PERMANENT_HTTP_STATUSES.get(status);
+}
+
+/** Whether an error is transient (worth redelivering): `permanentReason` has none for it. */
+export function isRetryable(err: unknown): boolean {
+  return permanentReason(err) === undefined;
 }

@@ -51,7 +51,7 @@ export {
   type WindowState,
 } from './engine';
 export { combinerFromMeasures, validateMeasures, type CombineFn, type MeasuresCombineFn, type MeasureInput, type TimestampedValue } from './combiners';
-export { SpecError, ConfigError, DecodeError, TransientError, SluiceError, isRetryable } from './errors';
+export { SpecError, ConfigError, DecodeError, LimitError, TransientError, SluiceError, isRetryable, permanentReason } from './errors';
 export { fnv1a32, sha256Hex, partitionOf } from './hash';
 export { Accumulation, type AccumulationMode, type AggregationSpec, type DurationInput, type MeasureSpec, type TriggerSpec, type WindowSpec } from './spec';
 export { wallClockExpiry, type ExpiryInput } from './expiry';

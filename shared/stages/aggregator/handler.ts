@@ -4,10 +4,10 @@
  * aggregation or partition, records with a bad event time or of another partition) goes to the
  * dead-letter topic with a reason and is acked; only transient failures throw (→ redelivery).
  */
-import { DecodeError } from '../../core/errors';
+import { permanentReason } from '../../core/errors';
 import { decodeAggregatorMessage, deadLetterOf, encodeDeadLetter, Stage, type DeadLetter } from '../../messages';
 import { SLUICE_METRICS } from '../../observability/log';
-import { RejectedMessageError, WindowAggregator, type AggregatorDeps } from './window-aggregator';
+import { WindowAggregator, type AggregatorDeps } from './window-aggregator';
 
 /** The part of a Pub/Sub `messagePublished` CloudEvent the handler reads. */
 export interface PubSubCloudEvent {
@@ -70,9 +70,12 @@ export function createAggregatorHandler(deps: AggregatorDeps): ((event: PubSubCl
       await deadLetter(out.rejected.map((r) => letter(r.reason, r.message, JSON.stringify(r.record), r.record.eventId)));
       return { kind: 'bundle', applied: out.applied, duplicates: out.duplicates, late: out.late, panes: out.panes, deadLettered: out.rejected.length };
     } catch (err) {
-      if (err instanceof DecodeError || err instanceof RejectedMessageError) {
-        await deadLetter([letter(err.reason, err.message, raw)]);
-        return { kind: 'dead-letter', reason: err.reason };
+      // Permanent → dead letter now and ack: on the ordered keyed stream a retried poison message
+      // would hold every later message of its partition back for the whole retry schedule.
+      const reason = permanentReason(err);
+      if (reason !== undefined) {
+        await deadLetter([letter(reason, err instanceof Error ? err.message : String(err), raw)]);
+        return { kind: 'dead-letter', reason };
       }
       logger?.log('WARNING', 'transient failure: not acked, Pub/Sub redelivers', { error: err instanceof Error ? err.message : String(err), attempt });
       throw err;

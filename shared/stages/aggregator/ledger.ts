@@ -9,6 +9,7 @@
  * the field is exempted from indexing) and its size is predictable: ~12 bytes per event.
  */
 import { createHash } from 'node:crypto';
+import { LimitError } from '../../core/errors';
 import type { Doc } from '../../ports/state-store';
 
 /** Bytes per stored id (token + separator). */
@@ -68,11 +69,12 @@ export class LedgerBucket {
    * The document to write. `expireAt` is its wall-clock TTL time (`wallClockExpiry`; stored as a
    * Timestamp by the Firestore adapter), never the event-time horizon: Firestore's TTL deletes by
    * wall clock.
-   * @throws RangeError when the bucket would hold more than {@link LEDGER_MAX_IDS} ids.
+   * @throws LimitError (`ledger_bucket_full`) when the bucket would hold more than {@link LEDGER_MAX_IDS} ids.
    */
   toDoc(expireAt: number | null): Doc {
     if (this.seen.size > LEDGER_MAX_IDS) {
-      throw new RangeError(
+      throw new LimitError(
+        'ledger_bucket_full',
         `ledger bucket ${this.path} would hold ${this.seen.size} event ids (> ${LEDGER_MAX_IDS}, ~${LEDGER_BYTES_PER_ID} bytes each, near Firestore's 1 MiB document limit); lower ledgerBucketMs or raise the aggregation's partitions`,
       );
     }

@@ -20,6 +20,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { initialPartitionState, type PartitionState } from '../../core/engine';
+import { LimitError } from '../../core/errors';
 import { MIN_TIMESTAMP } from '../../core/time';
 import type { WatermarkState } from '../../core/watermark';
 import type { Doc } from '../../ports/state-store';
@@ -157,7 +158,7 @@ const countsOf = (d: Doc): RecordCounts => ({ applied: num(d.recordsApplied, 0),
  * Encodes the document. `expireAt` (TTL) is set only when the partition holds nothing (no windows,
  * no outbox): an abandoned aggregation's partitions then disappear `idleRetentionMs` later.
  *
- * @throws RangeError when the document would exceed {@link MAX_PARTITION_DOC_BYTES}.
+ * @throws LimitError (`partition_state_too_large`) when the document would exceed {@link MAX_PARTITION_DOC_BYTES}.
  */
 export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs: number): Doc {
   const json = JSON.stringify(p.state);
@@ -188,7 +189,8 @@ export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs
   else doc.state = json;
   const bytes = approximateBytes(doc);
   if (bytes > MAX_PARTITION_DOC_BYTES) {
-    throw new RangeError(
+    throw new LimitError(
+      'partition_state_too_large',
       `partition document ${p.aggregation}/${p.partition} would be ${bytes} bytes, over the ${MAX_PARTITION_DOC_BYTES}-byte budget under Firestore's 1 MiB limit; raise the aggregation's partitions (fewer keys per document)`,
     );
   }

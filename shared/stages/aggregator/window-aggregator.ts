@@ -23,9 +23,11 @@
 import { randomUUID } from 'node:crypto';
 import { compileAggregation, processBundle, timersDue, type CompiledAggregation, type Element } from '../../core/engine';
 import { partitionOf } from '../../core/hash';
+import { SluiceError } from '../../core/errors';
 import { wallClockExpiry } from '../../core/expiry';
 import { END_OF_TIME, isStorableTime, MAX_STORABLE_TIME, MIN_TIMESTAMP } from '../../core/time';
 import { advanceWatermark, combineWatermarks, observeEvents, watermarkPolicy, type WatermarkPolicy } from '../../core/watermark';
+import { BIGQUERY_INSERT_RECOMMENDED_ROWS } from '../../limits';
 import type { AdvanceMessage, KeyedBundle, KeyedRecord, TickMessage } from '../../messages';
 import { deadLetterOf, encodeAdvance, encodeDeadLetter, orderingKeyOf, Stage, WIRE_VERSION } from '../../messages';
 import { SLUICE_METRICS, type Logger } from '../../observability/log';
@@ -51,7 +53,7 @@ import { lateRow, PaneRowWriter } from './rows';
 
 const DAY_MS = 86_400_000;
 /** Rows per BigQuery insert request. */
-const INSERT_BATCH_ROWS = 500;
+const INSERT_BATCH_ROWS = BIGQUERY_INSERT_RECOMMENDED_ROWS;
 
 export interface AggregatorOptions {
   /** Event-time width of a ledger bucket (default 60 s): ~12 bytes per event per bucket document. */
@@ -112,14 +114,14 @@ export interface TickOutcome {
 }
 
 /** Why a whole message is refused (permanent). */
-export class RejectedMessageError extends Error {
+export class RejectedMessageError extends SluiceError {
+  readonly code = 'MESSAGE_REJECTED';
   readonly retryable = false;
   constructor(
     readonly reason: 'unknown_aggregation' | 'invalid_partition' | 'wrong_pipeline',
     message: string,
   ) {
     super(message);
-    this.name = 'RejectedMessageError';
   }
 }
 

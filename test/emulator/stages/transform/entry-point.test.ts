@@ -14,12 +14,11 @@ let stack: DevStack;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  // The definition's side input: gs://sluice-reference-data/iot/devices.ndjson (shared by runs: same content).
-  const bucket = clients.storage.bucket('sluice-reference-data');
-  const [exists] = await bucket.exists();
-  if (!exists) await clients.storage.createBucket('sluice-reference-data').catch(() => undefined);
-  await bucket.file('iot/devices.ndjson').save('{"device_id":"dev-a1","site":"hq","model":"T1000","floor":3}\n{"device_id":"dev-b2","site":"lab","model":"T2000","floor":1}\n');
   stack = await startDevStack({ pipeline: 'iot-sensors', prefix, tickIntervalMs: 0, stages: ['transform', 'deadletter'], onLine: (_s, line) => logs.push(line) });
+  // The definition's side input, gs://{{reference}}/iot/devices.ndjson: in this deployment's own reference bucket.
+  const side = stack.topology.sideInputs.find((s) => s.name === 'device_catalogue')!;
+  expect(side.bucket).toBe(stack.topology.buckets.reference.name);
+  await clients.storage.bucket(side.bucket!).file(side.object!).save('{"device_id":"dev-a1","site":"hq","model":"T1000","floor":3}\n{"device_id":"dev-b2","site":"lab","model":"T2000","floor":1}\n');
 });
 
 afterAll(async () => {

@@ -370,4 +370,42 @@ describe('window-aggregator handler: bad input', () => {
     const [doc] = await h.partitionDocs();
     expect(doc!.maxEventTime as number).toBeLessThanOrEqual(h.clock.now());
   });
+
+  it('dead-letters a bundle that would push the partition state over its Firestore budget on its first delivery; the partition goes on', async () => {
+    const h = new Harness(p, { startMs: START });
+    const now = h.clock.now();
+    // ~1,500 keys of 1 KB of incompressible text: the state would pass the 900 KiB budget under Firestore's 1 MiB.
+    const rand = prng(9);
+    const keys: string[] = [];
+    while (keys.length < 1500) {
+      const k = Array.from({ length: 1000 }, () => String.fromCharCode(33 + Math.floor(rand() * 90))).join('');
+      if (partitionOf(k, 4) === 0) keys.push(k);
+    }
+    const poison = good(keys.map((k, i) => ({ eventId: `big-${i}`, key: k, eventTime: now - MIN, value: { amount: 1 } })));
+    const out = await h.handler(cloudEvent(poison));
+    expect(out).toEqual({ kind: 'dead-letter', reason: 'partition_state_too_large' });
+    expect(h.deadLetters()).toEqual([expect.objectContaining({ stage: 'aggregator', reason: 'partition_state_too_large' })]);
+    const next = await h.handler(cloudEvent(good([{ eventId: 'after', key: key0, eventTime: now - MIN, value: { amount: 1 } }], { bundleId: 'next' })));
+    expect(next).toMatchObject({ kind: 'bundle', applied: 1 });
+  });
+
+  it.each([
+    ['Firestore INVALID_ARGUMENT (a request the service refuses)', Object.assign(new Error('3 INVALID_ARGUMENT: too big'), { code: 3 }), 'invalid_argument'],
+    ['a RangeError from the client (a Timestamp it cannot encode)', new RangeError('Value for argument "seconds" must be within [-62135596800, 253402300799] inclusive.'), 'out_of_range'],
+  ])('dead-letters a bundle whose commit fails permanently (%s) on its first delivery', async (_name, err, reason) => {
+    const h = new Harness(p, { startMs: START });
+    h.fake.failNextCommit(err);
+    const out = await h.handler(cloudEvent(good([{ eventId: 'x', key: key0, eventTime: h.clock.now() - MIN, value: { amount: 1 } }])));
+    expect(out).toEqual({ kind: 'dead-letter', reason });
+    expect(h.deadLetters()).toEqual([expect.objectContaining({ reason })]);
+  });
+
+  it('throws (Pub/Sub redelivers) on a transient commit failure, and applies the redelivery once', async () => {
+    const h = new Harness(p, { startMs: START });
+    h.fake.failNextCommit(Object.assign(new Error('14 UNAVAILABLE'), { code: 14 }));
+    const bundle = good([{ eventId: 'x', key: key0, eventTime: h.clock.now() - MIN, value: { amount: 1 } }]);
+    await expect(h.handler(cloudEvent(bundle))).rejects.toThrow(/UNAVAILABLE/);
+    expect(await h.handler(cloudEvent(bundle))).toMatchObject({ kind: 'bundle', applied: 1 });
+    expect(h.deadLetters()).toEqual([]);
+  });
 });
