@@ -1,4 +1,5 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
+import { PUBSUB_MAX_MESSAGES_PER_PUBLISH } from '../limits';
 import type { OutboundMessage, Publisher } from '../ports/publisher';
 
 /**
@@ -39,7 +40,7 @@ export class PubSubPublisher implements Publisher {
     if (!t) {
       t = this.pubsub.topic(name, {
         messageOrdering: true,
-        batching: { maxMessages: 1000, maxMilliseconds: this.maxBatchDelayMs },
+        batching: { maxMessages: PUBSUB_MAX_MESSAGES_PER_PUBLISH, maxMilliseconds: this.maxBatchDelayMs },
       });
       this.topics.set(name, t);
     }

@@ -10,9 +10,10 @@
  * with 4 KiB of overhead is 390,144 bytes. (A push subscription to a plain HTTPS endpoint is bounded
  * by Cloud Run's 32 MiB request limit instead; the cap stays where the stricter path needs it.)
  */
+import { FUNCTIONS_MAX_EVENT_BYTES } from '../limits';
 
-/** The gen2 event payload limit the bundles are sized against (512 KiB). */
-export const MAX_EVENT_PAYLOAD_BYTES = 512 * 1024;
+/** The gen2 event payload limit the bundles are sized against (512 KiB; see shared/limits). */
+export const MAX_EVENT_PAYLOAD_BYTES = FUNCTIONS_MAX_EVENT_BYTES;
 
 /** Room reserved for the push body's JSON, attributes, ids and ordering key. */
 export const PUSH_OVERHEAD_BYTES = 4 * 1024;

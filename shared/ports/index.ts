@@ -7,7 +7,9 @@ export {
   CountingStateStore,
   type Doc,
   FakeStateStore,
+  type FakeStateStoreOptions,
   type StateOps,
   type StateStore,
   type StateTx,
 } from './state-store';
+export { CloudRejection, EnforcingPublisher, EnforcingSink, EnforcingStateStore } from './rules';

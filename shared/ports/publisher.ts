@@ -1,3 +1,5 @@
+import { checkPubSubMessages } from './rules/pubsub';
+
 /** One message to publish. `orderingKey` requires a subscription with message ordering to take effect. */
 export interface OutboundMessage {
   data: Buffer;
@@ -16,7 +18,10 @@ export interface PublishedMessage extends OutboundMessage {
   id: string;
 }
 
-/** In-memory publisher for unit tests: records every message; can be told to fail the next calls. */
+/**
+ * In-memory publisher for unit tests: records every message; refuses what Pub/Sub refuses (message
+ * size, attributes, ordering key) with its INVALID_ARGUMENT; can be told to fail the next calls.
+ */
 export class FakePublisher implements Publisher {
   readonly published: PublishedMessage[] = [];
   private failures: Error[] = [];
@@ -25,6 +30,7 @@ export class FakePublisher implements Publisher {
   async publish(topic: string, messages: OutboundMessage[]): Promise<string[]> {
     const failure = this.failures.shift();
     if (failure) throw failure;
+    checkPubSubMessages(messages);
     return messages.map((m) => {
       const id = String(this.nextId++);
       this.published.push({ ...m, topic, id });

@@ -1,3 +1,5 @@
+import { checkInsertAll } from './rules/bigquery';
+
 /** One row for a warehouse table. `insertId` lets the warehouse (and our views) deduplicate retries. */
 export interface Row {
   insertId?: string;
@@ -24,7 +26,10 @@ export class RowsRejectedError extends Error {
   }
 }
 
-/** In-memory sink for unit tests: keeps rows per table; can be told to fail the next calls. */
+/**
+ * In-memory sink for unit tests: keeps rows per table; refuses what insertAll refuses (over 50,000
+ * rows or 10 MB a request) with BigQuery's HTTP 400; can be told to fail the next calls.
+ */
 export class FakeSink implements Sink {
   readonly tables = new Map<string, Row[]>();
   private failures: Error[] = [];
@@ -32,6 +37,7 @@ export class FakeSink implements Sink {
   async insert(table: string, rows: Row[]): Promise<void> {
     const failure = this.failures.shift();
     if (failure) throw failure;
+    checkInsertAll(rows);
     const existing = this.tables.get(table) ?? [];
     existing.push(...rows.map((r) => ({ ...r, json: structuredClone(r.json) })));
     this.tables.set(table, existing);

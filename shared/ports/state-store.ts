@@ -1,3 +1,5 @@
+import { FirestoreCommitRules } from './rules/firestore';
+
 /** A Firestore-like document: plain JSON. */
 export type Doc = Record<string, unknown>;
 
@@ -92,21 +94,38 @@ export class ContentionError extends Error {
   }
 }
 
+export interface FakeStateStoreOptions {
+  /** Attempts before a contended transaction gives up (default 5, as Firestore's client). */
+  maxAttempts?: number;
+  /** Top-level fields the real adapter stores as Timestamps: out-of-range values are refused. */
+  timestampFields?: readonly string[];
+}
+
 /**
  * In-memory StateStore with Firestore's semantics that matter here: optimistic transactions that
  * retry when a document they read changed before commit, all-or-nothing commit, JSON copies in and
- * out (no shared references). `failNextCommit` injects a failure before the commit applies.
+ * out (no shared references), and Firestore's limits (documents ≤ 1 MiB, commits ≤ 10 MiB, Timestamp
+ * range) refused with Firestore's INVALID_ARGUMENT. `failNextCommit` injects a failure before the
+ * commit applies.
  */
 export class FakeStateStore implements StateStore {
   private readonly docs = new Map<string, { data: Doc; version: number }>();
   private commitFailures: Error[] = [];
+  private readonly maxAttempts: number;
+  private readonly timestampFields: readonly string[];
 
-  constructor(private readonly maxAttempts = 5) {}
+  /** `options` as a number: `maxAttempts`. */
+  constructor(options: number | FakeStateStoreOptions = {}) {
+    const o = typeof options === 'number' ? { maxAttempts: options } : options;
+    this.maxAttempts = o.maxAttempts ?? 5;
+    this.timestampFields = o.timestampFields ?? [];
+  }
 
   async transaction<T>(fn: (tx: StateTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const readVersions = new Map<string, number>();
       const writes = new Map<string, Doc | null>();
+      const rules = new FirestoreCommitRules(this.timestampFields);
       let wrote = false;
       const tx: StateTx = {
         getAll: async (paths) => {
@@ -118,15 +137,19 @@ export class FakeStateStore implements StateStore {
           });
         },
         set: (path, data) => {
+          const copy = clone(data);
+          rules.set(path, copy);
           wrote = true;
-          writes.set(path, clone(data));
+          writes.set(path, copy);
         },
         delete: (path) => {
+          rules.delete(path);
           wrote = true;
           writes.set(path, null);
         },
       };
       const result = await fn(tx);
+      rules.commit();
       const failure = this.commitFailures.shift();
       if (failure) throw failure;
       const conflicted = [...readVersions].some(([p, v]) => (this.docs.get(p)?.version ?? 0) !== v);

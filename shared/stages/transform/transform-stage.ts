@@ -11,6 +11,7 @@
  * aggregator dedupes per event id, `events_dedup` per row).
  */
 import { partitionOf } from '../../core/hash';
+import { BIGQUERY_INSERT_RECOMMENDED_ROWS } from '../../limits';
 import {
   type BundleLimits,
   DEFAULT_BUNDLE_MAX_BYTES,
@@ -200,7 +201,7 @@ export class TransformStage {
     this.maxKeyedRecordBytes = (bundleLimits.maxBytes ?? DEFAULT_BUNDLE_MAX_BYTES) - 512;
     this.keyed = new KeyedPublisher({ publisher: deps.publisher, topic: topology.topics.keyed.name, pipeline: pipeline.name, limits: bundleLimits });
     this.deadLetterTopic = topology.topics.deadLetter.name;
-    this.insertMaxRows = opts.insertMaxRows ?? 500;
+    this.insertMaxRows = opts.insertMaxRows ?? BIGQUERY_INSERT_RECOMMENDED_ROWS;
     const gc = opts.groupCommit ?? {};
     this.committer = new GroupCommitter<Work>({
       maxDelayMs: gc.maxDelayMs ?? DEFAULT_GROUP_DELAY_MS[topology.env],
