@@ -114,7 +114,7 @@ async function runSluice(
   const t0 = performance.now();
   for (const b of bundles) {
     if (b.at > clock.now()) clock.advance(b.at - clock.now());
-    await handler(cloudEvent(b.data));
+    await handler(cloudEvent(b.data, topology.topics.keyed.name));
   }
   const applyMs = performance.now() - t0;
   for (const { data } of await inner.list(topology.firestore.collections.partitions)) docSizes.partition = Math.max(docSizes.partition, approximateBytes(data));
@@ -125,11 +125,11 @@ async function runSluice(
   let ticks = 0;
   clock.advance(10 * MIN);
   for (; ticks < 20; ticks++) {
-    await handler(cloudEvent(encodeTick({ v: WIRE_VERSION, kind: 'tick', pipeline: pipeline.name })));
+    await handler(cloudEvent(encodeTick({ v: WIRE_VERSION, kind: 'tick', pipeline: pipeline.name }), topology.topics.tick.name));
     const advances = publisher.on(topology.topics.keyed.name).slice(seen);
     seen += advances.length;
     if (advances.length === 0) break;
-    for (const a of advances) await handler(cloudEvent(a.data));
+    for (const a of advances) await handler(cloudEvent(a.data, topology.topics.keyed.name));
     clock.advance(MIN);
   }
   const ledgerLeft = (await inner.list(topology.firestore.collections.ledger)).length;

@@ -115,13 +115,15 @@ export function stageEnv(topology: Topology, stage: FunctionStage, stack: StackE
 /**
  * What the platform gives a function beside the environment its deployment sets: enough of the
  * parent's environment to run node, the emulator endpoints (in the cloud: the metadata server and
- * Google's endpoints), and the secrets it mounts (local stand-ins).
+ * Google's endpoints), the secrets it mounts (local stand-ins), and — always, since the emulators
+ * enforce none of them — the cloud's limits on its ports (`SLUICE_ENFORCE_CLOUD_LIMITS=1`).
  */
 function platformEnv(topology: Topology, stage: FunctionStage, stack: StackEnv, localSecret: (id: string) => string, base: NodeJS.ProcessEnv): Record<string, string> {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'TERM', 'NODE_OPTIONS', 'SLUICE_GROUP_COMMIT_MS'];
   const out: Record<string, string> = {};
   for (const k of keep) if (base[k] !== undefined) out[k] = base[k]!;
   Object.assign(out, stackEnvRecord(stack));
+  out.SLUICE_ENFORCE_CLOUD_LIMITS = '1';
   for (const s of topology.functions[stage].secretEnv) out[s.env] = localSecret(s.secret);
   return out;
 }

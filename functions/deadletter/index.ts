@@ -3,7 +3,7 @@
  * the parking topic. Wiring only; the stage lives in `shared/stages/deadletter`.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { BigQuerySink, createClients, PubSubPublisher } from '../../shared/adapters';
+import { cloudPorts, createClients } from '../../shared/adapters';
 import { createLogger } from '../../shared/observability/log';
 import { systemClock } from '../../shared/ports';
 import { createDeadLetterHandler, deadLetterResourcesOf } from '../../shared/stages/deadletter';
@@ -12,14 +12,14 @@ import { loadStageContext } from '../../shared/stages/stage-context';
 export { createDeadLetterHandler } from '../../shared/stages/deadletter';
 
 const { pipeline, topology, clients: config } = loadStageContext();
-const clients = createClients(config);
+const ports = cloudPorts(createClients(config));
 
 /** The wired handler (its running totals are handy when the module is served in tests). */
 export const deadletterHandler = createDeadLetterHandler({
   ...deadLetterResourcesOf(topology),
   pipeline: pipeline.name,
-  sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
-  publisher: new PubSubPublisher(clients.pubsub),
+  sink: ports.sink(topology.dataset.id),
+  publisher: ports.publisher(),
   clock: systemClock,
   groupCommitDelayMs: 20,
   logger: createLogger({ pipeline: pipeline.name, stage: 'deadletter' }),

@@ -3,7 +3,7 @@
  * the stage lives in `shared/stages/ingest`.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { createClients, FirestoreStateStore, GcsObjectStore, PubSubPublisher } from '../../shared/adapters';
+import { cloudPorts, createClients } from '../../shared/adapters';
 import { ConfigError } from '../../shared/core/errors';
 import { createLogger } from '../../shared/observability/log';
 import { systemClock } from '../../shared/ports';
@@ -13,7 +13,7 @@ import { loadStageContext } from '../../shared/stages/stage-context';
 export { createIngestHandler } from '../../shared/stages/ingest';
 
 const { pipeline, topology, clients: config } = loadStageContext();
-const clients = createClients(config);
+const ports = cloudPorts(createClients(config));
 /** Group-commit delay in ms (`SLUICE_GROUP_COMMIT_MS`, default 30): bounded extra latency per delivery. */
 const delay = Number(process.env.SLUICE_GROUP_COMMIT_MS ?? '30');
 if (!Number.isInteger(delay) || delay < 0 || delay > 1000) throw new ConfigError('SLUICE_GROUP_COMMIT_MS', `must be whole milliseconds in 0–1000; got ${process.env.SLUICE_GROUP_COMMIT_MS}`);
@@ -22,9 +22,9 @@ if (!Number.isInteger(delay) || delay < 0 || delay > 1000) throw new ConfigError
 export const ingestHandler = createIngestHandler({
   ...ingestResourcesOf(topology),
   definition: pipeline,
-  publisher: new PubSubPublisher(clients.pubsub),
-  store: new GcsObjectStore(clients.storage),
-  state: new FirestoreStateStore(clients.firestore, { timestampFields: ['expireAt'] }),
+  publisher: ports.publisher(),
+  store: ports.objectStore(),
+  state: ports.stateStore({ timestampFields: ['expireAt'] }),
   clock: systemClock,
   logger: createLogger({ pipeline: pipeline.name, stage: 'ingest' }),
   groupCommitDelayMs: delay,

@@ -4,7 +4,7 @@
  * shortens the group-commit delay (the local stack uses it: emulator push has 2 deliveries in flight).
  */
 import * as functions from '@google-cloud/functions-framework';
-import { BigQuerySink, createClients, FirestoreStateStore, GcsObjectStore, PubSubPublisher } from '../../shared/adapters';
+import { cloudPorts, createClients } from '../../shared/adapters';
 import { systemClock } from '../../shared/ports';
 import { loadStageContext } from '../../shared/stages/stage-context';
 import { CloudSideInputLoader, createTransformHandler } from '../../shared/stages/transform';
@@ -16,15 +16,16 @@ const SIDE_INPUT_MAX_BYTES_BILLED = 1024 ** 3;
 
 const ctx = loadStageContext();
 const clients = createClients(ctx.clients);
+const ports = cloudPorts(clients);
 const delay = Number(process.env.SLUICE_TRANSFORM_GROUP_DELAY_MS);
 const handler = createTransformHandler({
   pipeline: ctx.pipeline,
   topology: ctx.topology,
-  sink: new BigQuerySink(clients.bigquery, ctx.topology.dataset.id),
-  publisher: new PubSubPublisher(clients.pubsub),
-  state: new FirestoreStateStore(clients.firestore),
+  sink: ports.sink(ctx.topology.dataset.id),
+  publisher: ports.publisher(),
+  state: ports.stateStore(),
   sideInputs: new CloudSideInputLoader({
-    objects: new GcsObjectStore(clients.storage),
+    objects: ports.objectStore(),
     bigquery: { query: async (o) => clients.bigquery.query(o) },
     queries: new Map(ctx.topology.sideInputs.flatMap((s) => (s.query ? [[s.name, s.query] as const] : []))),
     objectsByName: new Map(ctx.topology.sideInputs.flatMap((s) => (s.kind === 'gcs' ? [[s.name, { bucket: s.bucket!, object: s.object! }] as const] : []))),

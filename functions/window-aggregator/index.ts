@@ -1,7 +1,7 @@
 /** window-aggregator entry point: wiring only (logic in shared/stages/aggregator). */
 import * as functions from '@google-cloud/functions-framework';
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { BigQuerySink, createClients, FirestoreStateStore, PubSubPublisher } from '../../shared/adapters';
+import { cloudPorts, createClients } from '../../shared/adapters';
 import { createLogger } from '../../shared/observability/log';
 import { systemClock } from '../../shared/ports/clock';
 import { createAggregatorHandler, type AggregatorDeps, type PubSubCloudEvent } from '../../shared/stages/aggregator';
@@ -10,18 +10,18 @@ import { loadStageContext } from '../../shared/stages/stage-context';
 export { createAggregatorHandler };
 
 const ctx = loadStageContext();
-const clients = createClients(ctx.clients);
+const ports = cloudPorts(createClients(ctx.clients));
 const deps: AggregatorDeps = {
   pipeline: ctx.pipeline,
   topology: ctx.topology,
-  store: new FirestoreStateStore(clients.firestore, { timestampFields: ['expireAt'] }),
-  sink: new BigQuerySink(clients.bigquery, ctx.topology.dataset.id),
-  publisher: new PubSubPublisher(clients.pubsub),
+  store: ports.stateStore({ timestampFields: ['expireAt'] }),
+  sink: ports.sink(ctx.topology.dataset.id),
+  publisher: ports.publisher(),
   clock: systemClock,
   logger: createLogger({ pipeline: ctx.pipeline.name, stage: 'aggregator' }),
 };
 const handler = createAggregatorHandler(deps);
 
 functions.cloudEvent<PubSubCloudEvent['data']>(ctx.topology.functions.aggregator.entryPoint, async (event: CloudEvent<PubSubCloudEvent['data']>) => {
-  await handler({ data: event.data });
+  await handler({ source: event.source, data: event.data });
 });

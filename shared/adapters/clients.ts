@@ -28,6 +28,12 @@ export interface ClientsConfig {
   bigqueryGrpcPort?: number;
   /** `http://host:port` of the Cloud Storage emulator. */
   gcsEndpoint?: string;
+  /**
+   * Put the ports built over these clients (`cloudPorts`) behind the cloud's rules (document, message
+   * and request sizes, Timestamp range), which the emulators do not enforce. The local stack and
+   * the emulator tier always set it (`SLUICE_ENFORCE_CLOUD_LIMITS=1`); Google Cloud enforces them itself.
+   */
+  enforceCloudLimits?: boolean;
 }
 
 /** The four clients every stage and the local tooling share. */
@@ -36,13 +42,16 @@ export interface Clients {
   firestore: Firestore;
   bigquery: BigQuery;
   storage: Storage;
+  /** From ClientsConfig: whether `cloudPorts` wraps the adapters in the cloud's rules. */
+  enforceCloudLimits: boolean;
 }
 
 /**
  * Reads ClientsConfig from an environment (the process's by default; the local stack's via
  * `stackEnvRecord(readStackEnv())`). Project: `SLUICE_PROJECT`, else `GOOGLE_CLOUD_PROJECT`,
  * else `GCLOUD_PROJECT`. Emulators: `PUBSUB_EMULATOR_HOST`, `FIRESTORE_EMULATOR_HOST`,
- * `SLUICE_BIGQUERY_ENDPOINT`, `SLUICE_BIGQUERY_GRPC_PORT`, `SLUICE_GCS_ENDPOINT`.
+ * `SLUICE_BIGQUERY_ENDPOINT`, `SLUICE_BIGQUERY_GRPC_PORT`, `SLUICE_GCS_ENDPOINT`. The cloud's
+ * rules on the ports: `SLUICE_ENFORCE_CLOUD_LIMITS` (`1` on, `0` or unset off).
  */
 export function loadClientsConfig(env: Record<string, string | undefined> = process.env): ClientsConfig {
   const projectId = env.SLUICE_PROJECT || env.GOOGLE_CLOUD_PROJECT || env.GCLOUD_PROJECT;
@@ -66,6 +75,11 @@ export function loadClientsConfig(env: Record<string, string | undefined> = proc
     }
     cfg.bigqueryGrpcPort = port;
   }
+  const enforce = env.SLUICE_ENFORCE_CLOUD_LIMITS;
+  if (enforce !== undefined && enforce !== '' && enforce !== '0' && enforce !== '1') {
+    throw new ConfigError('SLUICE_ENFORCE_CLOUD_LIMITS', `must be 1 (enforce the cloud's limits on the emulators) or 0; got ${JSON.stringify(enforce)}`);
+  }
+  if (enforce === '1') cfg.enforceCloudLimits = true;
   return cfg;
 }
 
@@ -87,6 +101,7 @@ export function createClients(cfg: ClientsConfig): Clients {
       : new Firestore({ projectId }),
     bigquery: cfg.bigqueryEndpoint ? new BigQuery({ projectId, apiEndpoint: cfg.bigqueryEndpoint }) : new BigQuery({ projectId }),
     storage: cfg.gcsEndpoint ? new Storage({ projectId, apiEndpoint: cfg.gcsEndpoint }) : new Storage({ projectId }),
+    enforceCloudLimits: cfg.enforceCloudLimits === true,
   };
 }
 

@@ -9,8 +9,9 @@ export function stackEnv(): StackEnv {
   return inject('stackEnv');
 }
 
+/** The stack's endpoints, and the tier's switch for the cloud's limits (vitest.config.ts sets it). */
 export function stackClientsConfig(): ClientsConfig {
-  return loadClientsConfig(stackEnvRecord(stackEnv()));
+  return loadClientsConfig({ ...stackEnvRecord(stackEnv()), SLUICE_ENFORCE_CLOUD_LIMITS: process.env.SLUICE_ENFORCE_CLOUD_LIMITS });
 }
 
 export function stackClients(): Clients {

@@ -4,13 +4,18 @@
  * aggregation or partition, records with a bad event time or of another partition) goes to the
  * dead-letter topic with a reason and is acked; only transient failures throw (→ redelivery).
  */
-import { permanentReason } from '../../core/errors';
+import { DecodeError, permanentReason } from '../../core/errors';
 import { decodeAggregatorMessage, deadLetterOf, encodeDeadLetter, Stage, type DeadLetter } from '../../messages';
 import { SLUICE_METRICS } from '../../observability/log';
 import { WindowAggregator, type AggregatorDeps } from './window-aggregator';
 
 /** The part of a Pub/Sub `messagePublished` CloudEvent the handler reads. */
 export interface PubSubCloudEvent {
+  /**
+   * `//pubsub.googleapis.com/projects/<p>/topics/<t>`: the topic whose subscription pushed it
+   * (functions-framework takes it from the push endpoint's path, which the topology sets).
+   */
+  source?: string;
   data?: {
     message?: { data?: string; attributes?: Record<string, string> | null; messageId?: string };
     deliveryAttempt?: number;
@@ -57,6 +62,13 @@ export function createAggregatorHandler(deps: AggregatorDeps): ((event: PubSubCl
       });
     try {
       const msg = decodeAggregatorMessage(raw);
+      // Control is trusted only from where it belongs: a tick from the scheduler's tick topic; a
+      // bundle or an advance from the ordered keyed topic (one writer per partition).
+      const expected = msg.kind === 'tick' ? topology.topics.tick.name : topology.topics.keyed.name;
+      const topic = /\/topics\/([^/]+)$/.exec(event.source ?? '')?.[1];
+      if (topic !== expected) {
+        throw new DecodeError('wrong_topic', `a ${msg.kind} message is accepted only from topic ${expected}; this one came from ${topic ?? 'an unknown topic'}`);
+      }
       if (msg.kind === 'tick') {
         const out = await aggregator.tick(msg);
         return { kind: 'tick', advanced: out.advanced };

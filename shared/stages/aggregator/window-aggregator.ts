@@ -48,6 +48,7 @@ import {
   SUMMARY_FIELDS,
   type OutboxEntry,
   type PartitionDoc,
+  type PartitionSummary,
 } from './partition-doc';
 import { lateRow, PaneRowWriter } from './rows';
 
@@ -274,12 +275,31 @@ export class WindowAggregator {
   async applyAdvance(msg: AdvanceMessage): Promise<AdvanceOutcome> {
     const rt = this.runtime(msg.pipeline, msg.aggregation, msg.partition);
     const ctx: FaultContext = { kind: 'advance', aggregation: msg.aggregation, partition: msg.partition };
+    // An advance is a wake-up, not an authority: its watermark counts only up to what the
+    // partitions' own summaries justify now (recomputed here, as the tick does), and its processing
+    // time not at all. A forged or stale advance (END_OF_TIME, a far future) changes nothing.
+    const justified = this.aggregationWatermark(rt, await this.summaries(), this.deps.clock.now());
     const out = await this.transact(rt, msg.partition, ctx, [], (pd, _ledger, now) => {
-      pd.aggWatermark = Math.max(pd.aggWatermark, msg.watermark);
+      pd.aggWatermark = Math.max(pd.aggWatermark, Math.min(msg.watermark, justified));
       pd.wm = advanceWatermark(this.policy, pd.wm, now);
-      return { elements: [], processingTime: Math.max(now, msg.processingTime), duplicates: 0 };
+      return { elements: [], processingTime: now, duplicates: 0 };
     });
     return { panes: out.panes, existed: out.existed };
+  }
+
+  /** Every partition's summary (one projection query). */
+  private async summaries(): Promise<PartitionSummary[]> {
+    const docs = await this.deps.store.list(this.deps.topology.firestore.collections.partitions, [...SUMMARY_FIELDS]);
+    return docs.map((d) => decodeSummary(d.data));
+  }
+
+  /**
+   * An aggregation's watermark from its partitions' watermark states alone (idle ones do not hold
+   * it back). No stored maximum enters it: a value one partition once accepted cannot spread.
+   */
+  private aggregationWatermark(rt: AggRuntime, summaries: PartitionSummary[], now: number): number {
+    const parts = summaries.filter((s) => s.aggregation === rt.def.name && s.partition < rt.def.partitions);
+    return combineWatermarks(this.policy, parts.map((s) => s.wm), now);
   }
 
   /**
@@ -288,18 +308,16 @@ export class WindowAggregator {
    * advance to each partition with a due timer or an outbox to confirm.
    */
   async tick(msg: TickMessage): Promise<TickOutcome> {
-    const { pipeline, topology, store, publisher, clock, logger } = this.deps;
+    const { pipeline, topology, publisher, clock, logger } = this.deps;
     if (msg.pipeline !== undefined && msg.pipeline !== pipeline.name) return { watermarks: {}, advanced: [] };
     const now = clock.now();
-    const docs = await store.list(topology.firestore.collections.partitions, [...SUMMARY_FIELDS]);
-    const summaries = docs.map((d) => decodeSummary(d.data));
+    const summaries = await this.summaries();
     const watermarks: Record<string, number> = {};
     const advanced: string[] = [];
     for (const [name, rt] of this.aggs) {
       const parts = summaries.filter((s) => s.aggregation === name && s.partition < rt.def.partitions);
       if (parts.length === 0) continue;
-      const previous = Math.max(...parts.map((s) => s.aggWatermark));
-      const W = combineWatermarks(this.policy, parts.map((s) => s.wm), now, previous);
+      const W = this.aggregationWatermark(rt, parts, now);
       watermarks[name] = W;
       if (W > MIN_TIMESTAMP) logger?.metric(SLUICE_METRICS.WATERMARK_LAG, { aggregation: name, valueMs: now - W, source: 'tick' });
       const messages = parts

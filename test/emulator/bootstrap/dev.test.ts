@@ -108,6 +108,7 @@ describe('stageEnv', () => {
     expect(env.SLUICE_PREFIX).toBe('px');
     expect(env.PUBSUB_EMULATOR_HOST).toBe(stackEnv().PUBSUB_EMULATOR_HOST);
     expect(env.PATH).toBe('/bin');
+    expect(env.SLUICE_ENFORCE_CLOUD_LIMITS).toBe('1');
     expect(env.SECRET_TOKEN).toBeUndefined();
     for (const s of t.functions.transform.secretEnv) expect(env[s.env]).toBe(`secret-of-${s.secret}`);
     expect(t.functions.transform.secretEnv.length).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ import type { CloudEventFunction } from '@google-cloud/functions-framework';
 import type { Message } from '@google-cloud/pubsub';
 import { bootstrapTopology } from '../../../emulators/bootstrap';
 import { serveFunctions, type ServedFunctions } from '../../../emulators/serve';
-import { BigQuerySink, FirestoreStateStore, GcsObjectStore, PubSubPublisher } from '../../../shared/adapters';
+import { cloudPorts } from '../../../shared/adapters';
 import { decodeKeyedMessage, type KeyedBundle } from '../../../shared/messages';
 import { type AnyPipeline, definePipeline } from '../../../shared/pipeline';
 import { systemClock } from '../../../shared/ports';
@@ -120,6 +120,7 @@ export interface ChainStack {
 export async function startChain(tag: string): Promise<ChainStack> {
   const env = stackEnv();
   const clients = stackClients();
+  const ports = cloudPorts(clients);
   const pipeline: AnyPipeline = chainPipeline;
   const prefix = freshPrefix(tag);
   const topology = topologyFor(pipeline, { project: env.SLUICE_PROJECT, region: 'europe-west1', env: 'local', prefix });
@@ -128,10 +129,10 @@ export async function startChain(tag: string): Promise<ChainStack> {
   const transform = createTransformHandler({
     pipeline,
     topology,
-    sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
-    publisher: new PubSubPublisher(clients.pubsub),
-    state: new FirestoreStateStore(clients.firestore),
-    sideInputs: new CloudSideInputLoader({ objects: new GcsObjectStore(clients.storage), maximumBytesBilled: 1e9 }),
+    sink: ports.sink(topology.dataset.id),
+    publisher: ports.publisher(),
+    state: ports.stateStore(),
+    sideInputs: new CloudSideInputLoader({ objects: ports.objectStore(), maximumBytesBilled: 1e9 }),
     secret: (id) => (id === PII_SECRET ? PII_KEY : ''),
     clock: systemClock,
     logger: { log: quiet, metric: quiet },

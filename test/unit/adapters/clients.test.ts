@@ -28,7 +28,16 @@ describe('loadClientsConfig', () => {
   });
 
   it.each([
+    ['1', { enforceCloudLimits: true }],
+    ['0', {}],
+    ['', {}],
+  ])('reads SLUICE_ENFORCE_CLOUD_LIMITS=%j', (value, expected) => {
+    expect(loadClientsConfig({ SLUICE_PROJECT: 'p', SLUICE_ENFORCE_CLOUD_LIMITS: value })).toEqual({ projectId: 'p', ...expected });
+  });
+
+  it.each([
     [{}, /SLUICE_PROJECT/],
+    [{ SLUICE_PROJECT: 'p', SLUICE_ENFORCE_CLOUD_LIMITS: 'yes' }, /SLUICE_ENFORCE_CLOUD_LIMITS.*1/],
     [{ SLUICE_PROJECT: 'p', STORAGE_EMULATOR_HOST: 'http://x:1' }, /STORAGE_EMULATOR_HOST.*SLUICE_GCS_ENDPOINT/],
     [{ SLUICE_PROJECT: 'p', BIGQUERY_EMULATOR_HOST: 'http://x:1' }, /BIGQUERY_EMULATOR_HOST.*SLUICE_BIGQUERY_ENDPOINT/],
     [{ SLUICE_PROJECT: 'p', SLUICE_BIGQUERY_GRPC_PORT: '70000' }, /SLUICE_BIGQUERY_GRPC_PORT/],

@@ -12,6 +12,7 @@ import { FakePublisher } from '../../../shared/ports/publisher';
 import type { Row, Sink } from '../../../shared/ports/sink';
 import type { StateStore } from '../../../shared/ports/state-store';
 import { createAggregatorHandler } from '../../../shared/stages/aggregator';
+import { cloudEvent } from '../stages/aggregator/fixtures';
 import type { Topology } from '../../../shared/topology';
 
 const MIN = 60_000;
@@ -49,7 +50,8 @@ export async function runAggregatorScenario(store: StateStore, topology: Topolog
   const handler = createAggregatorHandler({ pipeline, topology, store, sink, publisher, clock, options: { newEpoch: () => 'epoch' } });
   const deliver = async (data: string | Buffer): Promise<void> => {
     try {
-      await handler({ data: { message: { data: Buffer.from(data).toString('base64'), attributes: {} } } });
+      const isTick = Buffer.from(data).toString('utf8').includes('"kind":"tick"');
+      await handler(cloudEvent(data, isTick ? topology.topics.tick.name : topology.topics.keyed.name));
     } catch (err) {
       if (process.env.SCENARIO_DEBUG) console.error(err);
       // The refused insert throws after the commit: Pub/Sub would redeliver; the outbox stays.

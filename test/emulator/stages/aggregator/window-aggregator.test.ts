@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapTopology } from '../../../../emulators/bootstrap';
 import { serveFunctions, type ServedFunctions } from '../../../../emulators/serve';
-import { BigQuerySink, FirestoreStateStore, PubSubPublisher } from '../../../../shared/adapters';
+import { cloudPorts, PubSubPublisher } from '../../../../shared/adapters';
 import { encodeTick, WIRE_VERSION, type KeyedRecord } from '../../../../shared/messages';
 import type { AnyPipeline } from '../../../../shared/pipeline';
 import { FakeClock } from '../../../../shared/ports/clock';
@@ -79,13 +79,14 @@ class Rig {
   async start(fnName: string): Promise<void> {
     this.throws = captureDeliberateThrows();
     const cfg = stackClientsConfig();
+    const ports = cloudPorts(clients);
     this.topology = topologyFor(this.pipeline, { project: cfg.projectId, region: 'europe-west1', env: 'local', prefix: freshPrefix('a') });
     const handler = createAggregatorHandler({
       pipeline: this.pipeline,
       topology: this.topology,
-      store: new FirestoreStateStore(clients.firestore, { timestampFields: ['expireAt'] }),
-      sink: new BigQuerySink(clients.bigquery, this.topology.dataset.id),
-      publisher: new PubSubPublisher(clients.pubsub),
+      store: ports.stateStore({ timestampFields: ['expireAt'] }),
+      sink: ports.sink(this.topology.dataset.id),
+      publisher: ports.publisher(),
       clock: this.clock,
       faults: this.faults,
       options: { outboxGraceMs: 0 },
@@ -94,7 +95,7 @@ class Rig {
       [fnName]: {
         cloudEvent: async (event) => {
           try {
-            this.outcomes.push(await handler({ data: event.data as PubSubCloudEvent['data'] }));
+            this.outcomes.push(await handler({ source: event.source, data: event.data as PubSubCloudEvent['data'] }));
           } catch (err) {
             this.failures++;
             throw err instanceof InjectedFault ? this.throws.deliberate(err) : err;

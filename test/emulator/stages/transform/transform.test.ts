@@ -11,7 +11,7 @@ import type { Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapTopology } from '../../../../emulators/bootstrap';
 import { serveFunctions, type ServedFunctions } from '../../../../emulators/serve';
-import { BigQuerySink, FirestoreStateStore, GcsObjectStore, PubSubPublisher } from '../../../../shared/adapters';
+import { cloudPorts } from '../../../../shared/adapters';
 import { partitionOf } from '../../../../shared/core/hash';
 import { decodeDeadLetter, decodeKeyedMessage, encodeEventBundle, type Envelope, type KeyedBundle } from '../../../../shared/messages';
 import { definePipeline } from '../../../../shared/pipeline';
@@ -161,14 +161,15 @@ describe('transform on the emulators', () => {
     topology = topologyFor(pipeline, { project, region: 'europe-west1', env: 'local', prefix: `t${tag}`.slice(0, 12) });
     const [bucket] = await clients.storage.createBucket(refBucket);
     await bucket.file('sites.csv').save(SITES_CSV);
-    publisher = new RecordingPublisher(new PubSubPublisher(clients.pubsub));
+    const ports = cloudPorts(clients);
+    publisher = new RecordingPublisher(ports.publisher());
     handler = createTransformHandler({
       pipeline,
       topology,
-      sink: new BigQuerySink(clients.bigquery, topology.dataset.id),
+      sink: ports.sink(topology.dataset.id),
       publisher,
-      state: new FirestoreStateStore(clients.firestore),
-      sideInputs: new CloudSideInputLoader({ objects: new GcsObjectStore(clients.storage), maximumBytesBilled: 1e9 }),
+      state: ports.stateStore(),
+      sideInputs: new CloudSideInputLoader({ objects: ports.objectStore(), maximumBytesBilled: 1e9 }),
       secret: (id) => (id === 'tf-hmac' ? HMAC_KEY : ''),
       clock: systemClock,
       logger: { log: () => undefined, metric: () => undefined },

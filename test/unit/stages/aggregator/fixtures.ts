@@ -101,8 +101,9 @@ export function bundlesOf(pipeline: string, records: readonly KeyedRecord[], par
 }
 
 /** A Pub/Sub push CloudEvent carrying `data`. */
-export function cloudEvent(data: string | Buffer): { data: { message: { data: string; attributes: Record<string, string> } } } {
-  return { data: { message: { data: Buffer.from(data).toString('base64'), attributes: {} } } };
+/** A push delivery as functions-framework hands it over, pushed by a subscription of `topic`. */
+export function cloudEvent(data: string | Buffer, topic: string): { source: string; data: { message: { data: string; attributes: Record<string, string> } } } {
+  return { source: `//pubsub.googleapis.com/projects/sluice-test/topics/${topic}`, data: { message: { data: Buffer.from(data).toString('base64'), attributes: {} } } };
 }
 
 export interface Result {

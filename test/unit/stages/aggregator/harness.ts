@@ -41,11 +41,17 @@ export class Harness {
     });
   }
 
+  /** A push of `data` from the topic it belongs on: the tick topic for a tick, the keyed topic otherwise. */
+  event(data: string | Buffer, topic?: string): ReturnType<typeof cloudEvent> {
+    const isTick = Buffer.from(data).toString('utf8').includes('"kind":"tick"');
+    return cloudEvent(data, topic ?? (isTick ? this.topology.topics.tick.name : this.topology.topics.keyed.name));
+  }
+
   /** Delivers one message, redelivering until it succeeds (at most 10 times). */
   async deliver(data: string | Buffer): Promise<HandlerOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.handler(cloudEvent(data));
+        return await this.handler(this.event(data));
       } catch (err) {
         this.failures++;
         if (attempt >= 10) throw err;

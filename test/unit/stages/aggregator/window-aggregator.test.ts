@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../../../shared/core/hash';
-import { encodeKeyedBundle, WIRE_VERSION, type KeyedRecord } from '../../../../shared/messages';
+import { END_OF_TIME } from '../../../../shared/core/time';
+import { encodeAdvance, encodeKeyedBundle, encodeTick, WIRE_VERSION, type KeyedRecord } from '../../../../shared/messages';
 import { RowsRejectedError } from '../../../../shared/ports/sink';
 import { FailOnceInjector, FaultPoint } from '../../../../shared/stages/aggregator';
 import {
   AGG,
   batchReference,
   bundlesOf,
-  cloudEvent,
   diffResults,
   latestPanes,
   makeRecords,
@@ -213,7 +213,7 @@ describe('WindowAggregator: large outbox', () => {
     await h.deliver(JSON.stringify({ v: WIRE_VERSION, kind: 'tick', pipeline: p.name }));
     const [advance] = h.publisher.on(h.topology.topics.keyed.name);
     // One advance closes ~3,000 windows at once; its first delivery crashes after commit, before any insert.
-    await expect(h.handler(cloudEvent(advance!.data))).rejects.toThrow(/injected fault at afterCommitBeforeAck/);
+    await expect(h.handler(h.event(advance!.data))).rejects.toThrow(/injected fault at afterCommitBeforeAck/);
     expect(h.paneRows()).toEqual([]);
     const path = `${h.topology.firestore.collections.partitions}/${AGG}-0`;
     const [doc] = await h.fake.getAll([path]);
@@ -333,7 +333,7 @@ describe('window-aggregator handler: bad input', () => {
     ['another pipeline', good([{ eventId: 'e1', key: key0, eventTime: 5, value: {} }], { pipeline: 'other-pipe' }), 'wrong_pipeline'],
   ])('%s → dead letter with a reason, acked', async (_name, payload, reason) => {
     const h = new Harness(p, { startMs: START });
-    const out = await h.handler({ data: { message: { data: Buffer.from(payload).toString('base64') } } });
+    const out = await h.handler(h.event(payload));
     expect(out.kind).toBe('dead-letter');
     const letters = h.deadLetters();
     expect(letters).toHaveLength(1);
@@ -382,10 +382,10 @@ describe('window-aggregator handler: bad input', () => {
       if (partitionOf(k, 4) === 0) keys.push(k);
     }
     const poison = good(keys.map((k, i) => ({ eventId: `big-${i}`, key: k, eventTime: now - MIN, value: { amount: 1 } })));
-    const out = await h.handler(cloudEvent(poison));
+    const out = await h.handler(h.event(poison));
     expect(out).toEqual({ kind: 'dead-letter', reason: 'partition_state_too_large' });
     expect(h.deadLetters()).toEqual([expect.objectContaining({ stage: 'aggregator', reason: 'partition_state_too_large' })]);
-    const next = await h.handler(cloudEvent(good([{ eventId: 'after', key: key0, eventTime: now - MIN, value: { amount: 1 } }], { bundleId: 'next' })));
+    const next = await h.handler(h.event(good([{ eventId: 'after', key: key0, eventTime: now - MIN, value: { amount: 1 } }], { bundleId: 'next' })));
     expect(next).toMatchObject({ kind: 'bundle', applied: 1 });
   });
 
@@ -395,7 +395,7 @@ describe('window-aggregator handler: bad input', () => {
   ])('dead-letters a bundle whose commit fails permanently (%s) on its first delivery', async (_name, err, reason) => {
     const h = new Harness(p, { startMs: START });
     h.fake.failNextCommit(err);
-    const out = await h.handler(cloudEvent(good([{ eventId: 'x', key: key0, eventTime: h.clock.now() - MIN, value: { amount: 1 } }])));
+    const out = await h.handler(h.event(good([{ eventId: 'x', key: key0, eventTime: h.clock.now() - MIN, value: { amount: 1 } }])));
     expect(out).toEqual({ kind: 'dead-letter', reason });
     expect(h.deadLetters()).toEqual([expect.objectContaining({ reason })]);
   });
@@ -404,8 +404,64 @@ describe('window-aggregator handler: bad input', () => {
     const h = new Harness(p, { startMs: START });
     h.fake.failNextCommit(Object.assign(new Error('14 UNAVAILABLE'), { code: 14 }));
     const bundle = good([{ eventId: 'x', key: key0, eventTime: h.clock.now() - MIN, value: { amount: 1 } }]);
-    await expect(h.handler(cloudEvent(bundle))).rejects.toThrow(/UNAVAILABLE/);
-    expect(await h.handler(cloudEvent(bundle))).toMatchObject({ kind: 'bundle', applied: 1 });
+    await expect(h.handler(h.event(bundle))).rejects.toThrow(/UNAVAILABLE/);
+    expect(await h.handler(h.event(bundle))).toMatchObject({ kind: 'bundle', applied: 1 });
     expect(h.deadLetters()).toEqual([]);
+  });
+});
+
+describe('window-aggregator: control messages are not trusted blindly', () => {
+  const p = testPipeline('agg-ctl', FIXED);
+  const key0 = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].find((k) => partitionOf(k, 4) === 0)!;
+  const bundle = (records: KeyedRecord[], id = 'b1') => encodeKeyedBundle({ v: WIRE_VERSION, kind: 'bundle', pipeline: p.name, aggregation: AGG, partition: 0, bundleId: id, records });
+  const forged = (watermark: number, processingTime: number) =>
+    encodeAdvance({ v: WIRE_VERSION, kind: 'advance', pipeline: p.name, aggregation: AGG, partition: 0, watermark, processingTime });
+
+  it('a forged advance (END_OF_TIME, a far-future processing time) closes no window and changes no result', async () => {
+    const h = new Harness(p, { startMs: START });
+    const now = h.clock.now();
+    const records: KeyedRecord[] = [
+      { eventId: 'a', key: key0, eventTime: now - 20_000, value: { amount: 1 } },
+      { eventId: 'b', key: key0, eventTime: now - 10_000, value: { amount: 2 } },
+    ];
+    await h.deliver(bundle(records));
+    const out = await h.deliver(forged(END_OF_TIME, END_OF_TIME - 1));
+    expect(out).toEqual({ kind: 'advance', panes: 0 });
+    expect(h.paneRows()).toEqual([]);
+    const [doc] = await h.partitionDocs();
+    expect(doc!.aggWatermark as number).toBeLessThanOrEqual(h.clock.now());
+    // An on-time record after the forgery is still on time; the final results equal the reference.
+    const late: KeyedRecord = { eventId: 'c', key: key0, eventTime: now - 5_000, value: { amount: 4 } };
+    expect(await h.deliver(bundle([late], 'b2'))).toMatchObject({ kind: 'bundle', applied: 1, late: 0 });
+    await runToEnd(h, []);
+    expectMatchesReferences(h, [...records, late]);
+    expect(h.paneRows().every((r) => r.pane_timing !== 'LATE')).toBe(true);
+  });
+
+  it('the tick recomputes the watermark from partition summaries: a stored maximum does not spread', async () => {
+    const h = new Harness(p, { startMs: START });
+    const now = h.clock.now();
+    await h.deliver(bundle([{ eventId: 'a', key: key0, eventTime: now - 20_000, value: { amount: 1 } }]));
+    const path = h.topology.firestore.collections.partitions + '/' + AGG + '-0';
+    await h.fake.transaction(async (tx) => {
+      const [doc] = await tx.getAll([path]);
+      tx.set(path, { ...doc!, aggWatermark: END_OF_TIME });
+    });
+    const tick = await h.handler(h.event(encodeTick({ v: WIRE_VERSION, kind: 'tick', pipeline: p.name })));
+    expect(tick.kind).toBe('tick');
+    const watermarks = h.publisher.on(h.topology.topics.keyed.name).map((m) => JSON.parse(m.data.toString('utf8')) as { watermark: number });
+    for (const a of watermarks) expect(a.watermark).toBeLessThan(now);
+  });
+
+  it.each([
+    ['a tick pushed by the keyed topic', () => encodeTick({ v: WIRE_VERSION, kind: 'tick', pipeline: p.name }), 'keyed'],
+    ['an advance pushed by the tick topic', () => forged(START, START), 'tick'],
+    ['a bundle pushed by the tick topic', () => bundle([{ eventId: 'a', key: key0, eventTime: START - 1000, value: { amount: 1 } }]), 'tick'],
+  ] as const)('dead-letters %s (wrong_topic), touching no state', async (_name, data, from) => {
+    const h = new Harness(p, { startMs: START });
+    const out = await h.handler(h.event(data(), h.topology.topics[from].name));
+    expect(out).toEqual({ kind: 'dead-letter', reason: 'wrong_topic' });
+    expect(h.store.ops.transactions).toBe(0);
+    expect(h.publisher.on(h.topology.topics.keyed.name)).toEqual([]);
   });
 });
