@@ -13,7 +13,7 @@ export {
   schemaDriftTable,
   tablesFor,
 } from './warehouse';
-export { dedupedEventsView, expandPlaceholders, latestPaneView, qualified, viewsFor } from './views';
+export { dedupedEventsView, dedupedLateDataView, expandPlaceholders, latestPaneView, qualified, viewsFor } from './views';
 export { BucketRole, FunctionStage, TopicRole } from './types';
 export type {
   BigQueryField,

@@ -113,7 +113,7 @@ export interface TableSpec {
   labels: Record<string, string>;
 }
 
-export type ViewRole = 'dedupedEvents' | 'latestPane' | 'dataMart';
+export type ViewRole = 'dedupedEvents' | 'dedupedLateData' | 'latestPane' | 'dataMart';
 
 export interface ViewSpec {
   name: string;

@@ -4,6 +4,7 @@
  * ROW_NUMBER subquery work everywhere).
  *
  * - `events_dedup`: one row per `event_id` (the first ingested).
+ * - `late_data_dedup`: one row per late record and window (the first written).
  * - `<aggregation>`: the latest pane per (key, window), deduplicated by pane id. For session
  *   windows, windows that were later merged into a larger session of the same key are left out, so
  *   the view shows each session once, at its final extent. With DISCARDING accumulation a pane
@@ -24,21 +25,54 @@ const columnList = (t: TableSpec, alias?: string): string =>
 const ROW_NUMBER_COLUMN = '_sluice_rn';
 
 export function dedupedEventsView(project: string, dataset: string, events: TableSpec): ViewSpec {
-  const cols = columnList(events);
-  return {
+  return firstRowView(project, dataset, events, {
     name: 'events_dedup',
     role: 'dedupedEvents',
     description: 'events with one row per event_id (the first ingested).',
+    partitionBy: ['event_id'],
+    orderBy: ['ingest_time', 'message_id'],
+  });
+}
+
+/**
+ * `late_data_dedup`: one row per late record and window (the row's insert id: aggregation, event
+ * id, window start), the first written. A redelivered late record, or an outbox inserted again
+ * after a crash, is the same row twice in `late_data` (the emulators never, BigQuery only
+ * best-effort, drop repeated insert ids).
+ */
+export function dedupedLateDataView(project: string, dataset: string, late: TableSpec): ViewSpec {
+  return firstRowView(project, dataset, late, {
+    name: 'late_data_dedup',
+    role: 'dedupedLateData',
+    description: 'late_data with one row per (aggregation, event_id, window_start): the first written.',
+    partitionBy: ['aggregation', 'event_id', 'window_start'],
+    orderBy: ['at'],
+  });
+}
+
+/** A view of `table` keeping the first row (by `orderBy`, ascending) of each `partitionBy` group. */
+function firstRowView(
+  project: string,
+  dataset: string,
+  table: TableSpec,
+  v: { name: string; role: ViewSpec['role']; description: string; partitionBy: string[]; orderBy: string[] },
+): ViewSpec {
+  const cols = columnList(table);
+  const list = (names: string[], suffix = ''): string => names.map((n) => `\`${n}\`${suffix}`).join(', ');
+  return {
+    name: v.name,
+    role: v.role,
+    description: v.description,
     sql: [
       `SELECT ${cols}`,
       'FROM (',
       `  SELECT ${cols},`,
-      `    ROW_NUMBER() OVER (PARTITION BY \`event_id\` ORDER BY \`ingest_time\` ASC, \`message_id\` ASC) AS ${ROW_NUMBER_COLUMN}`,
-      `  FROM ${qualified(project, dataset, events.name)}`,
+      `    ROW_NUMBER() OVER (PARTITION BY ${list(v.partitionBy)} ORDER BY ${list(v.orderBy, ' ASC')}) AS ${ROW_NUMBER_COLUMN}`,
+      `  FROM ${qualified(project, dataset, table.name)}`,
       ')',
       `WHERE ${ROW_NUMBER_COLUMN} = 1`,
     ].join('\n'),
-    dependsOn: [events.name],
+    dependsOn: [table.name],
   };
 }
 
@@ -94,11 +128,13 @@ export function expandPlaceholders(sql: string, project: string, dataset: string
   return { sql: out.trim().replace(/;\s*$/, ''), dependsOn: deps };
 }
 
-/** All views in dependency order: events_dedup, one per aggregation, then the data marts as declared. */
+/** All views in dependency order: events_dedup, late_data_dedup, one per aggregation, then the data marts as declared. */
 export function viewsFor(p: Pipeline, project: string, dataset: string, tables: readonly TableSpec[]): ViewSpec[] {
   const byName = new Map(tables.map((t) => [t.name, t]));
   const events = byName.get('events')!;
   const views: ViewSpec[] = [dedupedEventsView(project, dataset, events)];
+  const late = byName.get('late_data');
+  if (late) views.push(dedupedLateDataView(project, dataset, late));
   for (const a of p.aggregations) views.push(latestPaneView(project, dataset, a, byName.get(`${a.name}${PANES_SUFFIX}`)!));
   for (const v of p.views) {
     const { sql, dependsOn } = expandPlaceholders(v.sql, project, dataset);

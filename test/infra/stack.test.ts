@@ -219,9 +219,9 @@ describe.each(pipelineNames())('pulumi program for %s', (name) => {
     expect(shape('late_data')).toEqual([{ type: 'DAY', field: 'at', expirationMs: expiry(r?.lateData) }, ['aggregation', 'key']]);
     expect(shape('schema_drift')).toEqual([{ type: 'DAY', field: 'detected_at', expirationMs: expiry(r?.schemaDrift) }, ['field']]);
     expect(tables).toHaveLength(4 + aggregations.length);
-    // Views: dedup, one latest-pane view per aggregation, and the definition's data marts.
+    // Views: the two dedup views, one latest-pane view per aggregation, and the definition's data marts.
     const views = ofType(all, 'gcp:bigquery/table:Table').filter((t) => t.inputs.view);
-    expect(views.map((v) => v.inputs.tableId).sort()).toEqual(['events_dedup', ...aggregations, ...pipelines[name]!.views.map((v) => v.name)].sort());
+    expect(views.map((v) => v.inputs.tableId).sort()).toEqual(['events_dedup', 'late_data_dedup', ...aggregations, ...pipelines[name]!.views.map((v) => v.name)].sort());
     for (const v of views) expect(v.inputs.view.useLegacySql).toBe(false);
   });
 

@@ -350,6 +350,26 @@ export class WindowAggregator {
 
   // ------------------------------------------------------------------------------------------
 
+  /**
+   * Persists that the outbox a step committed is in BigQuery: clears it from the partition document
+   * (and its chunk documents) unless a later step has appended to it since. A redelivery or another
+   * instance then finds nothing to insert again, and the tick no longer needs to wake the partition
+   * for it. (A crash between the insert and this leaves the outbox: the next step inserts it again,
+   * with the same insert ids and pane ids, which the latest-pane views deduplicate.)
+   */
+  private async clearOutbox(path: string, epoch: string, outboxSeq: number): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      const [raw] = await tx.getAll([path]);
+      if (raw === undefined) return;
+      const pd = decodePartitionDoc(raw);
+      if (pd.epoch !== epoch || pd.outboxSeq !== outboxSeq || (pd.outbox.length === 0 && pd.outboxChunks.length === 0)) return;
+      for (const id of pd.outboxChunks) tx.delete(`${path}/outbox/${id}`);
+      pd.outbox = [];
+      pd.outboxChunks = [];
+      tx.set(path, encodePartitionDoc(pd, this.deps.clock.now(), this.idleRetentionMs));
+    });
+  }
+
   private confirmKey(path: string, epoch: string): string {
     return `${path}#${epoch}`;
   }
@@ -410,6 +430,8 @@ export class WindowAggregator {
     const { store, clock, faults, logger, pipeline } = this.deps;
     const aggregation = rt.def.name;
     const path = this.partitionPath(aggregation, partition);
+    // The callback only reads and writes Firestore: the client may run it more than once. Inserts
+    // and publishes happen after the commit, from the outbox it persisted.
     const committed = await store.transaction(async (tx) => {
       const now = clock.now();
       const ledgerPaths = buckets.map((b) => this.ledgerPath(aggregation, partition, b));
@@ -417,6 +439,9 @@ export class WindowAggregator {
       if (raw === undefined && ctx.kind === 'advance') return undefined;
       const pd = raw === undefined ? newPartitionDoc(aggregation, partition, this.newEpoch()) : decodePartitionDoc(raw);
       const confirmKey = this.confirmKey(path, pd.epoch);
+      // An outbox still in the document was persisted by a step whose confirmation did not land
+      // (a crash between insert and confirm), unless this process inserted it itself.
+      const confirmedSeq = this.confirmed.get(confirmKey) ?? 0;
       // A large outbox lives in chunk documents: read them too (still before any write).
       const oldChunks = pd.outboxChunks.map((id) => `${path}/outbox/${id}`);
       if (oldChunks.length > 0) {
@@ -427,13 +452,8 @@ export class WindowAggregator {
 
       const aggWatermarkBefore = pd.aggWatermark;
       const hadOutbox = pd.outbox.length > 0;
-      // Confirm the previous outbox (insert what this process has not seen inserted), then clear it.
-      if (pd.outbox.length > 0) {
-        const upTo = this.confirmed.get(confirmKey) ?? 0;
-        const pending = pd.outbox.filter((e) => e.seq > upTo);
-        if (pending.length > 0) await this.insertEntries(pending);
-        pd.outbox = [];
-      }
+      // Entries an earlier step persisted but nobody confirmed stay in the outbox (inserted after this commit).
+      const pending = pd.outbox.filter((e) => e.seq > confirmedSeq);
 
       // Ledger buckets still live at the current watermark (expired ones are skipped entirely).
       const oldWatermark = pd.state.watermark;
@@ -457,8 +477,8 @@ export class WindowAggregator {
       for (const rec of result.late) {
         entries.push({ seq: ++pd.outboxSeq, table: 'late_data', row: lateRow(pipeline.name, aggregation, rt.compiled.allowedLatenessMs, rec, processingTime) });
       }
-      pd.outbox = entries;
-      const chunks = chunkOutbox(entries);
+      pd.outbox = [...pending, ...entries];
+      const chunks = chunkOutbox(pd.outbox);
       const chunkWrites = (chunks ?? []).map((c, i) => ({ id: `${pd.outboxSeq}-${i}`, entries: c }));
       pd.outboxChunks = chunkWrites.map((c) => c.id);
 
@@ -495,7 +515,7 @@ export class WindowAggregator {
         writes.length === 0 &&
         deletes.length === 0 &&
         pd.aggWatermark === aggWatermarkBefore;
-      if (unchanged) return { confirmKey, entries, applied: 0, duplicates, late: 0, panes: 0, watermark: newWatermark, now };
+      if (unchanged) return { confirmKey, epoch: pd.epoch, outboxSeq: pd.outboxSeq, entries: pd.outbox, applied: 0, duplicates, late: 0, panes: 0, watermark: newWatermark, now };
       tx.set(path, encodePartitionDoc(pd, now, this.idleRetentionMs));
       for (const c of oldChunks) tx.delete(c);
       for (const c of chunkWrites) tx.set(`${path}/outbox/${c.id}`, { seq: pd.outboxSeq, entries: JSON.stringify(c.entries) });
@@ -504,7 +524,9 @@ export class WindowAggregator {
       for (const d of deletes) tx.delete(this.ledgerPath(aggregation, partition, d));
       return {
         confirmKey,
-        entries,
+        epoch: pd.epoch,
+        outboxSeq: pd.outboxSeq,
+        entries: pd.outbox,
         applied: elements.length,
         duplicates,
         late: result.late.length,
@@ -521,6 +543,7 @@ export class WindowAggregator {
       await this.insertEntries(entries);
       if (faults?.shouldFail(FaultPoint.AFTER_INSERT, ctx)) throw new InjectedFault(FaultPoint.AFTER_INSERT, ctx);
       this.confirmed.set(committed.confirmKey, (entries[entries.length - 1] as OutboxEntry).seq);
+      await this.clearOutbox(path, committed.epoch, committed.outboxSeq);
     }
     if (logger) {
       const written = clock.now();

@@ -177,6 +177,22 @@ describe.each(pipelineNames())('bootstrapTopology(%s) on the emulators', (pipeli
       { event_id: 'e2', message_id: 'm3' },
     ]);
 
+    // late_data_dedup: one row per (aggregation, event id, window start), the first written.
+    const late = tableOf(topology, 'late_data');
+    const w = (min: number) => new Date(Date.UTC(2026, 0, 1, 0, min)).toISOString();
+    await clients.bigquery.dataset(topology.dataset.id).table('late_data').insert([
+      rowFor(late, { aggregation: 'a', event_id: 'x', window_start: w(0), at: w(20), lateness_ms: 1 }),
+      rowFor(late, { aggregation: 'a', event_id: 'x', window_start: w(0), at: w(21), lateness_ms: 2 }),
+      rowFor(late, { aggregation: 'a', event_id: 'x', window_start: w(10), at: w(22), lateness_ms: 3 }),
+      rowFor(late, { aggregation: 'b', event_id: 'x', window_start: w(0), at: w(23), lateness_ms: 4 }),
+    ]);
+    const [lateDedup] = await clients.bigquery.query({ query: `SELECT aggregation, lateness_ms FROM ${fq(topology, 'late_data_dedup')} ORDER BY lateness_ms` });
+    expect(lateDedup).toEqual([
+      { aggregation: 'a', lateness_ms: 1 },
+      { aggregation: 'a', lateness_ms: 3 },
+      { aggregation: 'b', lateness_ms: 4 },
+    ]);
+
     for (const a of pipeline.aggregations) {
       const panes = tableOf(topology, `${a.name}_panes`);
       const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 0, min)).toISOString();

@@ -465,3 +465,41 @@ describe('window-aggregator: control messages are not trusted blindly', () => {
     expect(h.publisher.on(h.topology.topics.keyed.name)).toEqual([]);
   });
 });
+
+describe('window-aggregator: effects after commit', () => {
+  it('never inserts or publishes while a Firestore transaction is open (the client may run its callback twice), even when a crash after commit left an outbox; leaves no outbox behind', async () => {
+    const p = testPipeline('agg-effects', FIXED);
+    // Crash after every advance's commit once: the redelivery finds the outbox that step persisted.
+    const faults = new FailOnceInjector((at, ctx) => ctx.kind === 'advance' && at === FaultPoint.AFTER_COMMIT);
+    const h = new Harness(p, { startMs: START, faults });
+    let open = 0;
+    const during: string[] = [];
+    const store = h.store as unknown as { transaction: (fn: unknown) => Promise<unknown> };
+    const transaction = store.transaction.bind(h.store);
+    store.transaction = async (fn) => {
+      open++;
+      try {
+        return await transaction(fn as never);
+      } finally {
+        open--;
+      }
+    };
+    const insert = h.sink.insert.bind(h.sink);
+    h.sink.insert = async (table, rows) => {
+      if (open > 0) during.push(`insert ${table}`);
+      return insert(table, rows);
+    };
+    const publish = h.publisher.publish.bind(h.publisher);
+    h.publisher.publish = async (topic, messages) => {
+      if (open > 0) during.push(`publish ${topic}`);
+      return publish(topic, messages);
+    };
+    const records = makeRecords(400, 10, T0, 10 * MIN, 13);
+    await runToEnd(h, bundlesOf(p.name, records, 4, 40));
+    expect(h.paneRows().length).toBeGreaterThan(0);
+    expect(faults.injected.afterCommitBeforeAck).toBeGreaterThan(0);
+    expect(during).toEqual([]);
+    expectMatchesReferences(h, records);
+    for (const d of await h.partitionDocs()) expect({ outboxCount: d.outboxCount, outbox: d.outbox }).toEqual({ outboxCount: 0, outbox: '' });
+  });
+});
