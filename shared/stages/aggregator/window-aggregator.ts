@@ -21,7 +21,7 @@
  * on the ordered stream to partitions with due timers or an unconfirmed outbox.
  */
 import { randomUUID } from 'node:crypto';
-import { compileAggregation, processBundle, timersDue, type CompiledAggregation, type Element } from '../../core/engine';
+import { compileAggregation, planStep, processBundle, timersDue, type CompiledAggregation, type Element } from '../../core/engine';
 import { partitionOf } from '../../core/hash';
 import { SluiceError } from '../../core/errors';
 import { wallClockExpiry } from '../../core/expiry';
@@ -70,6 +70,12 @@ export interface AggregatorOptions {
   outboxGraceMs?: number;
   /** Id of a newly created partition document (default: a random UUID). */
   newEpoch?: () => string;
+  /**
+   * Timers one commit may fire (default 2,000): a pane row is ~0.7–2 KB, so a commit carries at
+   * most a few MiB of outbox, well under Firestore's 10 MiB request limit; the rest continues in a
+   * self-addressed advance.
+   */
+  maxFiringsPerCommit?: number;
 }
 
 export interface AggregatorDeps {
@@ -143,6 +149,7 @@ export class WindowAggregator {
   /** Message retention of the keyed subscription: how late a redelivery can arrive. */
   private readonly retentionMs: number;
   private readonly futureSkewMs: number;
+  private readonly maxFiringsPerCommit: number;
   private readonly outboxGraceMs: number;
   private readonly newEpoch: () => string;
   /** Highest outbox sequence number this process inserted, per partition document and epoch. */
@@ -153,6 +160,7 @@ export class WindowAggregator {
     if (!pipeline.watermark) throw new RangeError(`pipeline ${pipeline.name} has aggregations but no watermark bounds`);
     this.policy = watermarkPolicy(pipeline.watermark, 'watermark');
     this.futureSkewMs = maxFutureSkewMs(pipeline);
+    this.maxFiringsPerCommit = deps.options?.maxFiringsPerCommit ?? 2_000;
     const o = deps.options ?? {};
     this.bucketMs = o.ledgerBucketMs ?? 60_000;
     if (!Number.isInteger(this.bucketMs) || this.bucketMs < 1000) throw new RangeError(`ledgerBucketMs must be a whole number ≥ 1000; got ${this.bucketMs}`);
@@ -308,7 +316,7 @@ export class WindowAggregator {
    * advance to each partition with a due timer or an outbox to confirm.
    */
   async tick(msg: TickMessage): Promise<TickOutcome> {
-    const { pipeline, topology, publisher, clock, logger } = this.deps;
+    const { pipeline, clock, logger } = this.deps;
     if (msg.pipeline !== undefined && msg.pipeline !== pipeline.name) return { watermarks: {}, advanced: [] };
     const now = clock.now();
     const summaries = await this.summaries();
@@ -320,32 +328,28 @@ export class WindowAggregator {
       const W = this.aggregationWatermark(rt, parts, now);
       watermarks[name] = W;
       if (W > MIN_TIMESTAMP) logger?.metric(SLUICE_METRICS.WATERMARK_LAG, { aggregation: name, valueMs: now - W, source: 'tick' });
-      const messages = parts
+      const due = parts
         .filter(
           (s) =>
             timersDue({ eventTime: s.timerEventTime, processingTime: s.timerProcessingTime }, W, now) ||
             (s.outboxCount > 0 && (s.updatedAt === null || now - s.updatedAt >= this.outboxGraceMs)),
         )
-        .map((s) => {
-          advanced.push(orderingKeyOf(name, s.partition));
-          const advance: AdvanceMessage = {
-            v: WIRE_VERSION,
-            kind: 'advance',
-            pipeline: pipeline.name,
-            aggregation: name,
-            partition: s.partition,
-            watermark: W,
-            processingTime: now,
-          };
-          return {
-            data: Buffer.from(encodeAdvance(advance)),
-            orderingKey: orderingKeyOf(name, s.partition),
-            attributes: { 'sluice-kind': 'advance' },
-          };
-        });
-      if (messages.length > 0) await publisher.publish(topology.topics.keyed.name, messages);
+        .map((s) => s.partition);
+      advanced.push(...due.map((p) => orderingKeyOf(name, p)));
+      await this.publishAdvances(name, due, W, now);
     }
     return { watermarks, advanced };
+  }
+
+  /** Publishes an advance to each of `partitions`, on its own ordered stream. */
+  private async publishAdvances(aggregation: string, partitions: number[], watermark: number, now: number): Promise<void> {
+    if (partitions.length === 0) return;
+    const { pipeline, topology, publisher } = this.deps;
+    const messages = partitions.map((partition) => {
+      const advance: AdvanceMessage = { v: WIRE_VERSION, kind: 'advance', pipeline: pipeline.name, aggregation, partition, watermark, processingTime: now };
+      return { data: Buffer.from(encodeAdvance(advance)), orderingKey: orderingKeyOf(aggregation, partition), attributes: { 'sluice-kind': 'advance' } };
+    });
+    await publisher.publish(topology.topics.keyed.name, messages);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -465,8 +469,12 @@ export class WindowAggregator {
       });
 
       const { elements, processingTime, duplicates } = prepare(pd, ledger, now);
-      const watermark = Math.max(pd.aggWatermark, pd.wm.watermark);
-      const result = processBundle(rt.compiled, pd.state, { elements, watermark, processingTime });
+      // A bounded step: at most ~maxFiringsPerCommit timers fire in this commit; the rest continue
+      // in a self-addressed advance (the target stays in the document's watermark inputs).
+      const target = { watermark: Math.max(pd.aggWatermark, pd.wm.watermark), processingTime };
+      const step = planStep(pd.state, target, this.maxFiringsPerCommit);
+      const continues = step.watermark < target.watermark || step.processingTime < target.processingTime;
+      const result = processBundle(rt.compiled, pd.state, { elements, ...step });
 
       pd.counts.applied += elements.length;
       pd.counts.late += result.late.length;
@@ -515,7 +523,7 @@ export class WindowAggregator {
         writes.length === 0 &&
         deletes.length === 0 &&
         pd.aggWatermark === aggWatermarkBefore;
-      if (unchanged) return { confirmKey, epoch: pd.epoch, outboxSeq: pd.outboxSeq, entries: pd.outbox, applied: 0, duplicates, late: 0, panes: 0, watermark: newWatermark, now };
+      if (unchanged) return { confirmKey, epoch: pd.epoch, outboxSeq: pd.outboxSeq, entries: pd.outbox, applied: 0, duplicates, late: 0, panes: 0, watermark: newWatermark, now, continues };
       tx.set(path, encodePartitionDoc(pd, now, this.idleRetentionMs));
       for (const c of oldChunks) tx.delete(c);
       for (const c of chunkWrites) tx.set(`${path}/outbox/${c.id}`, { seq: pd.outboxSeq, entries: JSON.stringify(c.entries) });
@@ -533,6 +541,7 @@ export class WindowAggregator {
         panes: result.panes.length,
         watermark: newWatermark,
         now,
+        continues,
       };
     });
     if (committed === undefined) return { applied: 0, duplicates: 0, late: 0, panes: 0, existed: false };
@@ -545,6 +554,7 @@ export class WindowAggregator {
       this.confirmed.set(committed.confirmKey, (entries[entries.length - 1] as OutboxEntry).seq);
       await this.clearOutbox(path, committed.epoch, committed.outboxSeq);
     }
+    if (committed.continues) await this.publishAdvances(aggregation, [partition], committed.watermark, now);
     if (logger) {
       const written = clock.now();
       if (committed.watermark > MIN_TIMESTAMP) logger.metric(SLUICE_METRICS.WATERMARK_LAG, { aggregation, partition, valueMs: now - committed.watermark });
