@@ -2,9 +2,10 @@
  * The local dev stack behind `npm run dev`: starts (or reuses) the emulators, serves every stage
  * whose entry point exists — each in its own child process with the environment the topology
  * gives it in the cloud plus the emulator endpoints — bootstraps the topology with push
- * subscriptions to those stages, and publishes the scheduler's tick on a timer.
+ * subscriptions to those stages, and publishes the scheduler's tick on a timer (and, when asked,
+ * runs Firestore's TTL on one: `ttlSweepIntervalMs`).
  *
- * `stop()` undoes only what this call started: the tick timer, the stage processes (by pid), the
+ * `stop()` undoes only what this call started: the timers, the stage processes (by pid), the
  * emulators if they were started here (unless `keepStack`). When the emulators stay up, the push
  * subscriptions are switched back to pull first, so messages published while no stage listens
  * wait instead of exhausting their delivery attempts against a closed port.
@@ -22,6 +23,7 @@ import { bootstrapTopology, type BootstrapSummary } from './bootstrap';
 import { REPO_ROOT, stackEnvRecord, type StackEnv } from './env';
 import { READY_MARKER } from './stage-host';
 import { ensureStack, freePorts, stopStack, tcpOpen } from './stack';
+import { startTtlSweeper } from './ttl-sweeper';
 
 const STAGE_HOST = fileURLToPath(new URL('./stage-host.ts', import.meta.url));
 
@@ -34,6 +36,8 @@ export interface DevStackOptions {
   region?: string;
   /** Tick period; 0 disables the timer (call `tick()` yourself). */
   tickIntervalMs: number;
+  /** Run Firestore's TTL, which the emulator lacks, every this many ms (`startTtlSweeper`); default 0: off. */
+  ttlSweepIntervalMs?: number;
   /** Clone whose `.emulators/` stack is used (default this clone). */
   root?: string;
   /** Directory holding `functions/<stage>/index.ts` (default `root`; tests point it at fixtures). */
@@ -166,6 +170,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const children: ChildProcess[] = [];
   const served: ServedStage[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let sweeper: { stop(): Promise<void> } | undefined;
   let stopped = false;
   /** Base URLs of the stages serving right now. */
   const urls = new Map<FunctionStage, string>();
@@ -183,6 +188,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     if (stopped) return;
     stopped = true;
     if (timer) clearInterval(timer);
+    await sweeper?.stop();
     const stopEmulators = started && !options.keepStack;
     if (!stopEmulators && served.length > 0) {
       // Park deliveries in the subscriptions while nothing listens.
@@ -276,6 +282,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       timer = setInterval(() => {
         tick().catch((err: unknown) => say(`tick failed: ${err instanceof Error ? err.message : String(err)}`));
       }, options.tickIntervalMs);
+    }
+    if (options.ttlSweepIntervalMs) {
+      sweeper = startTtlSweeper(clients.firestore, topology, {
+        intervalMs: options.ttlSweepIntervalMs,
+        onSweep: (swept) => say(`ttl: deleted ${swept.length} expired document(s)`),
+        onError: (err) => say(`ttl sweep failed: ${err instanceof Error ? err.message : String(err)}`),
+      });
     }
     return { topology, env, clients, startedStack: started, served, missing, failed, bootstrap, tick, stop };
   } catch (err) {

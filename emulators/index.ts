@@ -12,3 +12,5 @@ export type { BootstrapAction, BootstrapEntry, BootstrapOptions, BootstrapSummar
 export { stageEnv, stageModule, startDevStack } from './dev';
 export type { DevStack, DevStackOptions, FailedStage, ServedStage } from './dev';
 export { formatStageLine } from './dev-log';
+export { startTtlSweeper, sweepExpired } from './ttl-sweeper';
+export type { SweptDocument, TtlSweeperOptions } from './ttl-sweeper';
