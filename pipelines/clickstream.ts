@@ -57,7 +57,8 @@ export const clickstream = definePipeline<ClickEvent>({
   derivedFields: { page_section: { type: 'string' } },
   filter: (r) => !/bot|crawler|spider/i.test(r.user_agent ?? ''),
   transform: (r) => ({ ...r, page_section: r.page.split('/')[1] || 'home' }),
-  watermark: { maxOutOfOrderness: '1m', idleTimeout: '5m' },
+  // Browsers' clocks run ahead by minutes: accept what client_clock_sane accepts (10 minutes ahead).
+  watermark: { maxOutOfOrderness: '1m', idleTimeout: '5m', maxFutureSkew: '10m' },
   aggregations: [
     {
       name: 'user_sessions',

@@ -8,6 +8,7 @@
  * The watermark `W` is a promise that no more on-time data with a timestamp `< W` is expected. A
  * window's end-of-window moment has passed when `W > maxTimestamp`, i.e. `W ≥ end`.
  */
+import { FIRESTORE_MAX_TIMESTAMP_MS, FIRESTORE_MIN_TIMESTAMP_MS } from '../limits/firestore';
 
 /** The smallest representable timestamp (JavaScript's `Date` minimum). */
 export const MIN_TIMESTAMP = -8_640_000_000_000_000;
@@ -26,8 +27,8 @@ export const END_OF_TIME = 8_640_000_000_000_000;
  * 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999999Z. An event outside it could be applied to a
  * window and then fail every write of its pane or state: it is rejected at the edge instead.
  */
-export const MIN_STORABLE_TIME = -62_135_596_800_000;
-export const MAX_STORABLE_TIME = 253_402_300_799_999;
+export const MIN_STORABLE_TIME = FIRESTORE_MIN_TIMESTAMP_MS;
+export const MAX_STORABLE_TIME = FIRESTORE_MAX_TIMESTAMP_MS;
 
 /** Whether `t` is a whole number of epoch ms that BigQuery and Firestore can store. */
 export function isStorableTime(t: number): boolean {

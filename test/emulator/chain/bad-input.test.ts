@@ -84,7 +84,9 @@ function corpus(): Case[] {
   cases.push(one('regex mismatch', order('b', { sku: 'sku_7' }), 'transform/expectation:sku_format'));
   cases.push(one('value not allowed', order('b', { status: 'lost' }), 'transform/expectation:status_allowed'));
   cases.push(one('too old (freshness)', order('b', { ordered_at: new Date(NOW - 30 * DAY_MS).toISOString() }), 'transform/expectation:fresh'));
-  cases.push(one('in the future (freshness)', order('b', { ordered_at: new Date(NOW + 3_600_000).toISOString() }), 'transform/expectation:fresh'));
+  // An hour ahead of its publish time is beyond watermark.maxFutureSkew (5 min): ingest refuses it
+  // before the freshness expectation could.
+  cases.push(one('in the future (beyond maxFutureSkew)', order('b', { ordered_at: new Date(NOW + 3_600_000).toISOString() }), 'ingest/event_time_in_future'));
   cases.push(one('lone UTF-16 surrogate', order('b', { note: 'a\ud800b' }), 'transform/invalid_unicode'));
   cases.push(one('aggregation key missing', without(order('b'), 'country'), 'transform/missing_key'));
   // Good events among them: single, a producer batch, a CDC change.
