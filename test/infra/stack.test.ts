@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pipelineNames, pipelines } from '../../pipelines';
-import { topologyFor, type Topology } from '../../shared/topology';
+import { FUNCTIONS_RUNTIME, topologyFor, type Topology } from '../../shared/topology';
 import { assertSecurityInvariants, assertSubscriptionInvariants, grantsOf } from './invariants';
 import { GCS_AGENT, ofType, PROJECT, PUBSUB_AGENT, recordResources, runProgram, type Registered } from './mocks';
 
@@ -146,6 +146,17 @@ describe.each(pipelineNames())('pulumi program for %s', (name) => {
     expect(new Set(invokers.map((g) => g.member))).toEqual(new Set([`serviceAccount:${pushEmail}`]));
     // The push identity holds nothing else.
     expect(grantsOf(all).filter((g) => g.member === `serviceAccount:${pushEmail}` && g.role !== 'roles/run.invoker')).toEqual([]);
+  });
+
+  it('deploys every function on nodejs24 (Node.js 20 was decommissioned on 2026-10-30), from the entry point its topology names', () => {
+    const fns = ofType(all, 'gcp:cloudfunctionsv2/function:Function');
+    expect(fns).toHaveLength(Object.keys(cloud.functions).length);
+    for (const f of fns) {
+      expect(f.inputs.buildConfig.runtime, f.inputs.name).toBe('nodejs24');
+      expect(f.inputs.buildConfig.runtime).toBe(FUNCTIONS_RUNTIME);
+      const spec = Object.values(cloud.functions).find((x) => x.name === f.inputs.name)!;
+      expect(f.inputs.buildConfig.entryPoint).toBe(spec.entryPoint);
+    }
   });
 
   it('gives each function its own service account holding exactly the roles its stage needs', () => {
