@@ -250,18 +250,18 @@ export class Rig {
   }
 
   /** Dead letters the aggregator published: reason, and the payload's bundle id when it has one. */
-  deadLetters(): Array<{ reason: string; bundleId?: string; eventId?: string }> {
+  deadLetters(): Array<{ reason: string; attempt: number; bundleId?: string; eventId?: string }> {
     return this.published
       .filter((p) => p.topic === this.topology.topics.deadLetter.name)
       .map((p) => {
-        const letter = JSON.parse(p.message.data.toString('utf8')) as { reason: string; payload?: string; eventId?: string };
+        const letter = JSON.parse(p.message.data.toString('utf8')) as { reason: string; attempt: number; payload?: string; eventId?: string };
         let bundleId: string | undefined;
         try {
           bundleId = (JSON.parse(letter.payload ?? '') as { bundleId?: string }).bundleId;
         } catch {
           bundleId = undefined;
         }
-        return { reason: letter.reason, ...(bundleId ? { bundleId } : {}), ...(letter.eventId ? { eventId: letter.eventId } : {}) };
+        return { reason: letter.reason, attempt: letter.attempt, ...(bundleId ? { bundleId } : {}), ...(letter.eventId ? { eventId: letter.eventId } : {}) };
       });
   }
 
