@@ -10,7 +10,7 @@
  * applied. (Before the fix the budget was a RangeError treated as transient: the handler threw,
  * Pub/Sub redelivered it for ~20 minutes, and every later bundle of the partition waited.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../../shared/core/hash';
 import { encodeKeyedBundle, WIRE_VERSION, type KeyedRecord } from '../../../shared/messages';
 import { MAX_PARTITION_DOC_BYTES } from '../../../shared/stages/aggregator';
@@ -21,7 +21,7 @@ const MIN = 60_000;
 const START = 1_700_000_000_000;
 const PARTITIONS = 4;
 const pipeline = testPipeline('eo-poison', { window: { kind: 'fixed', size: '1m' }, trigger: { kind: 'default' }, allowedLateness: '5m', accumulation: 'ACCUMULATING', partitions: PARTITIONS });
-const rig = new Rig(pipeline, { aggregation: AGG, startMs: START });
+const rig = new Rig(pipeline, { aggregation: AGG, startMs: START }).use('poison');
 
 const rand = prng(9);
 let keyCount = 0;
@@ -42,13 +42,6 @@ async function partitionBytes(): Promise<number> {
   const snap = await clients.firestore.doc(`${rig.topology.firestore.collections.partitions}/${AGG}-0`).get();
   return snap.exists ? Buffer.byteLength(JSON.stringify(snap.data())) : 0;
 }
-
-beforeAll(async () => {
-  await rig.start('poison');
-}, 120_000);
-afterAll(async () => {
-  await rig.stop();
-});
 
 describe('a poison bundle on an ordered partition', () => {
   it('is dead-lettered partition_state_too_large on its first delivery, and the next bundle of the partition is applied', async () => {

@@ -9,7 +9,8 @@
  *
  * An unexpected delivery error (anything but an injected fault) fails the waiting test at once.
  */
-import { expect } from 'vitest';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { bootstrapTopology } from '../../../emulators/bootstrap';
 import { serveFunctions, type ServedFunctions } from '../../../emulators/serve';
 import { BigQuerySink, FirestoreStateStore, PubSubPublisher } from '../../../shared/adapters';
@@ -57,7 +58,8 @@ export class Rig {
   topology!: Topology;
   private served?: ServedFunctions;
   private throws?: DeliberateThrows;
-  private openTransactions = 0;
+  /** Set inside a transaction callback's async context (deliveries run concurrently: a counter would mix them up). */
+  private readonly inTransaction = new AsyncLocalStorage<true>();
 
   constructor(
     readonly pipeline: AnyPipeline,
@@ -107,6 +109,13 @@ export class Rig {
     expect(summary.drift).toEqual([]);
   }
 
+  /** Starts the rig before the file's tests and stops it after them. */
+  use(tag: string): this {
+    beforeAll(() => this.start(tag), 120_000);
+    afterAll(() => this.stop());
+    return this;
+  }
+
   async stop(): Promise<void> {
     await this.served?.close();
     this.throws?.restore();
@@ -125,14 +134,9 @@ export class Rig {
   private watchStore(inner: StateStore): StateStore {
     return {
       transaction: async <T>(fn: (tx: StateTx) => Promise<T>): Promise<T> => {
-        this.openTransactions++;
-        try {
-          const out = await inner.transaction(fn);
-          this.commits++;
-          return out;
-        } finally {
-          this.openTransactions--;
-        }
+        const out = await inner.transaction((tx) => this.inTransaction.run(true, () => fn(tx)));
+        this.commits++;
+        return out;
       },
       getAll: (paths) => inner.getAll(paths),
       list: (collection, fields) => inner.list(collection, fields),
@@ -142,7 +146,7 @@ export class Rig {
   private watchSink(inner: Sink): Sink {
     return {
       insert: async (table: string, rows: Row[]) => {
-        if (this.openTransactions > 0) this.effectsInsideTransaction.push(`insert ${table} (${rows.length} rows)`);
+        if (this.inTransaction.getStore()) this.effectsInsideTransaction.push(`insert ${table} (${rows.length} rows)`);
         return inner.insert(table, rows);
       },
     };
@@ -151,7 +155,7 @@ export class Rig {
   private watchPublisher(inner: Publisher): Publisher {
     return {
       publish: async (topic: string, messages: OutboundMessage[]) => {
-        if (this.openTransactions > 0) this.effectsInsideTransaction.push(`publish ${topic} (${messages.length} messages)`);
+        if (this.inTransaction.getStore()) this.effectsInsideTransaction.push(`publish ${topic} (${messages.length} messages)`);
         const ids = await inner.publish(topic, messages);
         for (const message of messages) this.published.push({ topic, message });
         return ids;

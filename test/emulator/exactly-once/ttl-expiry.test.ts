@@ -9,7 +9,7 @@
  * (Before the fix the ledger's `expireAt` was the event-time horizon, 2 hours in the past: the
  * sweep deleted it and every redelivered reading counted twice.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sweepExpired } from '../../../emulators/ttl-sweeper';
 import type { KeyedRecord } from '../../../shared/messages';
 import { getPipeline } from '../../../pipelines';
@@ -45,14 +45,7 @@ function reference(): Map<string, { readings: number; min: number; max: number }
   return out;
 }
 
-const rig = new Rig(pipeline, { aggregation: AGG, startMs: START });
-
-beforeAll(async () => {
-  await rig.start('ttl');
-}, 120_000);
-afterAll(async () => {
-  await rig.stop();
-});
+const rig = new Rig(pipeline, { aggregation: AGG, startMs: START }).use('ttl');
 
 describe('exactly once across a wall-clock TTL sweep while processing lags event time by 150 minutes', () => {
   it('redelivered bundles after the sweep are recognised as duplicates: readings per window equal the reference', async () => {
