@@ -44,6 +44,11 @@ export interface RigOptions {
   startMs: number;
   faults?: FaultInjector;
   options?: AggregatorOptions;
+  /**
+   * Run every transaction callback twice, as the Firestore client does when a commit is ABORTED on
+   * contention: a first attempt whose reads are real and whose writes are dropped, then the real one.
+   */
+  rerunTransactions?: boolean;
 }
 
 export class Rig {
@@ -55,6 +60,8 @@ export class Rig {
   readonly effectsInsideTransaction: string[] = [];
   /** Transactions the aggregator committed. */
   commits = 0;
+  /** Transaction callbacks run and discarded (`rerunTransactions`). */
+  abortedAttempts = 0;
   topology!: Topology;
   private served?: ServedFunctions;
   private throws?: DeliberateThrows;
@@ -134,7 +141,16 @@ export class Rig {
   private watchStore(inner: StateStore): StateStore {
     return {
       transaction: async <T>(fn: (tx: StateTx) => Promise<T>): Promise<T> => {
-        const out = await inner.transaction((tx) => this.inTransaction.run(true, () => fn(tx)));
+        let attempts = 0;
+        const out = await inner.transaction((tx) =>
+          this.inTransaction.run(true, async () => {
+            if (this.opts.rerunTransactions && attempts++ === 0) {
+              await fn({ getAll: (paths) => tx.getAll(paths), set: () => {}, delete: () => {} });
+              this.abortedAttempts++;
+            }
+            return fn(tx);
+          }),
+        );
         this.commits++;
         return out;
       },
