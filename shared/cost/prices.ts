@@ -58,9 +58,9 @@ export const PRICES = {
     // Cloud Run functions (2nd gen) are billed as Cloud Run services with request-based billing
     // ("For information about Cloud Run functions (formerly known as Cloud Functions (2nd gen)) see
     // the Cloud Run pricing page" — https://cloud.google.com/functions/pricing-1stgen).
-    runRequests: { usd: 0.4, per: 1e6, unit: 'request', source: RUN, read: D, checked: 'page', note: '$0.40 per million requests beyond the free tier' },
+    runRequests: { usd: 0.4, per: 1e6, unit: 'request', source: RUN, read: D, checked: 'secondary', note: '$0.40 per million requests beyond the free tier (the stored copy of the table breaks off after the CPU price; cloudwebschool.com and cloudchipr.com transcriptions agree)' },
     runVcpuSecond: { usd: 0.000024, per: 1, unit: 'vCPU-second', source: RUN, read: D, checked: 'page', note: 'Tier 1, CPU only allocated during request processing; rounded up to the nearest 100 ms' },
-    runGibSecond: { usd: 0.0000025, per: 1, unit: 'GiB-second', source: RUN, read: D, checked: 'page', note: 'Tier 1, request-based billing' },
+    runGibSecond: { usd: 0.0000025, per: 1, unit: 'GiB-second', source: RUN, read: D, checked: 'secondary', note: 'Tier 1, request-based billing (same transcriptions as runRequests)' },
 
     pubsubThroughput: { usd: 40, per: 2 ** 40, unit: 'byte', source: PUBSUB, read: D, checked: 'page', note: '$40 per TiB of Message Delivery Basic; publish and every delivery billed; at least 1,000 bytes per publish, push or pull request' },
 
@@ -79,14 +79,14 @@ export const PRICES = {
     gcsClassB: { usd: 0.0004, per: 1000, unit: 'class B operation', source: 'https://cloud.google.com/storage/pricing-examples', read: D, checked: 'page', note: 'Standard storage, regional: object gets, metadata reads' },
 
     // BigQuery, on-demand.
-    bqInsertAll: { usd: 0.01, per: 200 * 2 ** 20, unit: 'byte', source: BIGQUERY, read: D, checked: 'page', note: 'legacy streaming inserts (tabledata.insertAll): $0.01 per 200 MB, each row at least 1 KB; BigQuery MB/GB are binary' },
+    bqInsertAll: { usd: 0.01, per: 200 * 2 ** 20, unit: 'byte', source: BIGQUERY, read: D, checked: 'page', note: 'legacy streaming inserts (tabledata.insertAll): $0.01 per 200 MB, each row at least 1 KB; BigQuery MB/GB are binary (read in older revisions of the page)' },
     bqStorageWrite: { usd: 0.025, per: 2 ** 30, unit: 'byte', source: BIGQUERY, read: D, checked: 'secondary', note: 'Storage Write API: $0.025 per GiB after the first 2 TiB a month (transcribed by help.nops.io)' },
-    bqActiveStorageGibMonth: { usd: 0.02, per: 1, unit: 'GiB-month', source: BIGQUERY, read: D, checked: 'page', note: 'active logical storage' },
-    bqLongTermStorageGibMonth: { usd: 0.01, per: 1, unit: 'GiB-month', source: BIGQUERY, read: D, checked: 'page', note: 'long-term logical storage (tables unmodified for 90 days)' },
+    bqActiveStorageGibMonth: { usd: 0.02, per: 1, unit: 'GiB-month', source: BIGQUERY, read: D, checked: 'secondary', note: 'active logical storage: $0.02 in older revisions of the page; a 2025 transcription (coconote.app) agrees' },
+    bqLongTermStorageGibMonth: { usd: 0.01, per: 1, unit: 'GiB-month', source: BIGQUERY, read: D, checked: 'secondary', note: 'long-term logical storage (tables unmodified for 90 days); as for active storage' },
     bqQuery: { usd: 6.25, per: 2 ** 40, unit: 'byte scanned', source: BIGQUERY, read: D, checked: 'secondary', note: 'on-demand $6.25 per TiB (the official table is rendered by script; several transcriptions agree)' },
 
     loggingIngestion: { usd: 0.5, per: 2 ** 30, unit: 'byte', source: OBSERVABILITY, read: D, checked: 'page', note: 'Cloud Logging storage (ingestion) $0.50/GiB, includes 30 days of retention' },
-    monitoringIngestion: { usd: 0.258, per: 2 ** 20, unit: 'byte', source: OBSERVABILITY, read: D, checked: 'page', note: 'chargeable metrics (e.g. user-defined log-based metrics) $0.2580/MiB for 150–100,000 MiB; the lower tiers above 100,000 MiB are not modelled' },
+    monitoringIngestion: { usd: 0.258, per: 2 ** 20, unit: 'byte', source: OBSERVABILITY, read: D, checked: 'secondary', note: 'chargeable metrics (e.g. user-defined log-based metrics) $0.2580/MiB for 150–100,000 MiB, read in 2021 and 2023 archived copies of the page; the lower tiers above 100,000 MiB are not modelled' },
 
     schedulerJob: { usd: 0.1, per: 31, unit: 'job-day', source: SCHEDULER, read: D, checked: 'page', note: '$0.10 per job per 31 days, billed per day; a paused job counts' },
 
@@ -108,10 +108,10 @@ export const PRICES = {
     firestoreDeletesPerDay: { amount: 20_000, unit: 'document delete per day', scope: 'database', source: FIRESTORE, read: D, checked: 'page', note: 'TTL deletes are excluded from free usage' },
     firestoreStoredGib: { amount: 1, unit: 'GiB', scope: 'database', source: FIRESTORE, read: D, checked: 'page' },
     bqStorageWriteBytes: { amount: 2 * 2 ** 40, unit: 'byte', scope: 'billing account', source: BIGQUERY, read: D, checked: 'secondary', note: 'first 2 TiB of Storage Write API ingestion a month' },
-    bqStorageGib: { amount: 10, unit: 'GiB', scope: 'billing account', source: BIGQUERY, read: D, checked: 'page', note: 'first 10 GiB of storage a month; applied to active storage first' },
+    bqStorageGib: { amount: 10, unit: 'GiB', scope: 'billing account', source: BIGQUERY, read: D, checked: 'page', note: 'first 10 GiB of storage a month (older revisions list it under active and long-term storage alike); applied to active storage first, the rest to long-term' },
     bqQueryBytes: { amount: 2 ** 40, unit: 'byte scanned', scope: 'billing account', source: BIGQUERY, read: D, checked: 'page', note: 'first 1 TiB of on-demand query data a month' },
     loggingBytes: { amount: 50 * 2 ** 30, unit: 'byte', scope: 'project', source: OBSERVABILITY, read: D, checked: 'page', note: 'first 50 GiB per project per month' },
-    monitoringBytes: { amount: 150 * 2 ** 20, unit: 'byte', scope: 'billing account', source: OBSERVABILITY, read: D, checked: 'page', note: 'first 150 MiB of chargeable metrics per billing account' },
+    monitoringBytes: { amount: 150 * 2 ** 20, unit: 'byte', scope: 'billing account', source: OBSERVABILITY, read: D, checked: 'secondary', note: 'first 150 MiB of chargeable metrics per billing account (archived copies)' },
     schedulerJobs: { amount: 3, unit: 'job', scope: 'billing account', source: SCHEDULER, read: D, checked: 'page' },
     artifactRegistryGib: { amount: 0.5, unit: 'GiB', scope: 'billing account', source: ARTIFACTS, read: D, checked: 'page' },
   },
