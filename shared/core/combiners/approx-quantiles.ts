@@ -87,7 +87,9 @@ export function approxQuantilesFn(
 
   const gamma = (1 + accuracy) / (1 - accuracy);
   const multiplier = 1 / Math.log(gamma);
-  const keyOf = (magnitude: number): number => Math.ceil(Math.log(magnitude) * multiplier);
+  // `+ 0`: Math.ceil of a small negative is -0, which JSON and a merge in another order write as 0;
+  // the sketch must be bit-identical whatever the split.
+  const keyOf = (magnitude: number): number => Math.ceil(Math.log(magnitude) * multiplier) + 0;
   const valueOf = (key: number): number => (2 * Math.pow(gamma, key)) / (1 + gamma);
 
   const create = (): ApproxQuantilesAccumulator => ({

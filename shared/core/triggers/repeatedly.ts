@@ -19,10 +19,10 @@ export class RepeatedlyTrigger extends TriggerNode {
   }
   onFire(s: number[], ctx: TriggerContext): void {
     this.trigger.onFire(s, ctx);
-    if (this.trigger.isFinished(s)) {
-      this.trigger.clear(s);
-      this.trigger.setFinished(s, false);
-    }
+    // Re-arm the whole subtree, as Beam's RepeatedlyStateMachine does with `resetTree()`: the
+    // finished bits of a composite's sub-triggers too, or `afterAny(afterCount(2), …)` would fire
+    // once and never again (its afterCount staying finished).
+    if (this.trigger.isFinished(s)) this.trigger.reset(s);
   }
   onMerge(target: number[], sources: readonly number[][], ctx: TriggerContext): void {
     this.mergeChildren(target, sources, ctx);

@@ -162,6 +162,38 @@ describe('count, processing-time and composite triggers', () => {
     expect(Harness.brief(h.advance({ watermark: END_OF_TIME }).panes)).toEqual([['ON_TIME', 2, 0, false, true, []]]);
   });
 
+  // Checked against Apache Beam (Python DirectRunner, TestStream): fixed 10 s windows, accumulating,
+  // elements 1, 2, 4, 8 at 1 s … 4 s with the watermark moved between them. Beam fires EARLY (1 + 2)
+  // after the second element and EARLY (1 + 2 + 4 + 8) after the fourth: the composite re-arms.
+  it('repeatedly(afterAny(afterCount(2), afterWatermark)) re-arms the composite after each firing, like Beam', () => {
+    const h = new Harness({
+      window: { kind: 'fixed', size: '10s' },
+      trigger: { kind: 'repeatedly', trigger: { kind: 'afterAny', triggers: [{ kind: 'afterCount', count: 2 }, { kind: 'afterWatermark' }] } },
+      accumulation: 'ACCUMULATING',
+    });
+    const panes = [1, 2, 4, 8].flatMap((v, i) => h.send([[(i + 1) * 1000, v]], { watermark: i * 1000 }).panes);
+    expect(Harness.brief(panes)).toEqual([
+      ['EARLY', 0, -1, true, false, [1, 2]],
+      ['EARLY', 1, -1, false, false, [1, 2, 4, 8]],
+    ]);
+    // A third pair fires a third time: the sub-triggers re-armed again.
+    expect(Harness.brief([16, 32].flatMap((v) => h.send([[5000, v]]).panes))).toEqual([['EARLY', 2, -1, false, false, [1, 2, 4, 8, 16, 32]]]);
+  });
+
+  it('repeatedly(afterAll(afterCount(2), afterWatermark)) does not fire for one late element after it fired (Beam does not)', () => {
+    const h = new Harness({
+      window: { kind: 'fixed', size: '10s' },
+      trigger: { kind: 'repeatedly', trigger: { kind: 'afterAll', triggers: [{ kind: 'afterCount', count: 2 }, { kind: 'afterWatermark' }] } },
+      allowedLateness: '1m',
+      accumulation: 'ACCUMULATING',
+    });
+    h.send([[1000, 1], [2000, 2]], { watermark: 0 });
+    expect(Harness.brief(h.advance({ watermark: 10_000 }).panes)).toEqual([['ON_TIME', 0, 0, true, false, [1, 2]]]);
+    // One late element: afterCount(2) re-armed and has seen one, so afterAll is not ready.
+    expect(h.send([[3000, 4]]).panes).toEqual([]);
+    expect(Harness.brief(h.send([[4000, 8]]).panes)).toEqual([['LATE', 1, 1, false, false, [1, 2, 4, 8]]]);
+  });
+
   it('afterCount alone fires once and closes the window', () => {
     const h = new Harness({ trigger: { kind: 'afterCount', count: 2 }, allowedLateness: '1m', accumulation: 'ACCUMULATING' });
     h.send([[1]], { watermark: 0 });
