@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 /** The pure core: no cloud client, no I/O, no clock, no env, no randomness. Time comes in as arguments. */
-const PURE = ['shared/core/**/*.ts', 'shared/pipeline/**/*.ts', 'shared/limits/**/*.ts'];
+const PURE = ['shared/core/**/*.ts', 'shared/pipeline/**/*.ts', 'shared/limits/**/*.ts', 'shared/cost/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '**/dist/**', 'bench/beam/**', '.cache/**'] },
