@@ -135,3 +135,26 @@ export function naiveSessions(events: readonly GeneratedEvent[], gapMs: number, 
   }
   return out;
 }
+
+/**
+ * Records lost and duplicated in the latest panes `got` against the reference `want` (by window id;
+ * a window the reference lacks counts all its records as duplicated), and the ids of the windows
+ * whose count differs.
+ */
+export function countDifferences(got: ReadonlyMap<string, WindowResult>, want: ReadonlyMap<string, WindowResult>): { lost: number; duplicated: number; differing: string[] } {
+  let lost = 0;
+  let duplicated = 0;
+  const differing: string[] = [];
+  for (const [id, w] of want) {
+    const g = got.get(id)?.count ?? 0;
+    if (g < w.count) lost += w.count - g;
+    if (g > w.count) duplicated += g - w.count;
+    if (g !== w.count) differing.push(id);
+  }
+  for (const [id, g] of got) {
+    if (want.has(id)) continue;
+    duplicated += g.count;
+    differing.push(id);
+  }
+  return { lost, duplicated, differing };
+}

@@ -42,7 +42,7 @@ import { benchE2e } from '../pipelines';
 import { generateEvents, iotSensorsRecords, type RecordFactory } from '../pipelines/generators';
 import { PubSubPublisher } from '../shared/adapters';
 import { parseDuration } from '../shared/core/duration';
-import { DATAFLOW_MONTHLY_MIN_USD, naiveSessions, type Ops, usdPerMillion, ZERO } from './e2e-model';
+import { countDifferences, DATAFLOW_MONTHLY_MIN_USD, naiveSessions, type Ops, usdPerMillion, ZERO } from './e2e-model';
 
 const EVENTS = Number(process.argv[2] ?? 50_000);
 const SINGLE_EVENTS = Number(process.argv[3] ?? 2_000);
@@ -228,12 +228,9 @@ async function runOnce(mode: 'batched' | 'single', count: number, seed: number):
     ] as const) {
       const got = await latestPanes(stack, p, agg);
       windows += got.size;
-      for (const [id, w] of want) {
-        const g = got.get(id)?.count ?? 0;
-        if (g < w.count) lost += w.count - g;
-        if (g > w.count) duplicated += g - w.count;
-      }
-      for (const [id, g] of got) if (!want.has(id)) duplicated += g.count;
+      const d = countDifferences(got, want);
+      lost += d.lost;
+      duplicated += d.duplicated;
       mismatches.push(...compareWindows(got, want).map((d) => `${agg}: ${d}`));
     }
     const ops = { ...ZERO };

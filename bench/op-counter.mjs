@@ -9,7 +9,11 @@
  * document reads (transaction/doc gets, query results) and writes (set/create/update/delete in
  * transactions and batches — calls inside a transaction attempt that is later retried are counted
  * too, so this slightly over-counts under contention); BigQuery streaming-insert rows and bytes
- * (JSON size, 1 KB billing minimum per row); GCS object writes.
+ * (JSON size, 1 KB billing minimum per row); GCS object writes. Firestore commit sizes (for
+ * `bench:faults`): the largest commit (`maxCommitBytes`, every write of one transaction or batch,
+ * measured as Firestore's request limit is: `firestoreCommitSize`) and the largest document written
+ * (`maxDocumentBytes`, `firestoreDocumentSize`), by the functions in shared/limits that the
+ * enforcing wrappers use (imported as TypeScript, which Node 24 strips natively).
  */
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -28,6 +32,9 @@ const ops = {
   bqBytes: 0,
   bqBilledBytes: 0,
   gcsWrites: 0,
+  firestoreCommits: 0,
+  maxCommitBytes: 0,
+  maxDocumentBytes: 0,
   /** Wall time spent waiting on each service (sum over calls; concurrent calls overlap). */
   firestoreTxnMs: 0,
   pubsubPublishMs: 0,
@@ -55,7 +62,7 @@ function wrap(proto, name, count) {
   if (typeof orig !== 'function') return;
   proto[name] = function (...args) {
     try {
-      count(...args);
+      count.apply(this, args);
     } catch {
       /* counting never breaks the call */
     }
@@ -105,6 +112,29 @@ try {
   wrapAsync(fs.Query.prototype, 'get', (r) => (ops.firestoreReads += Math.max(1, r?.docs?.length ?? 0)));
   wrapAsync(fs.Firestore.prototype, 'getAll', (r) => (ops.firestoreReads += Array.isArray(r) ? r.length : 1));
   timeAsync(fs.Firestore.prototype, 'runTransaction', 'firestoreTxnMs');
+  // Commit sizes: every write reaches a WriteBatch (a transaction holds one), measured as it is
+  // made; a batch's writes add up at its commit (`_reset` starts a retried transaction's over).
+  const limits = await import(new URL('../shared/limits/firestore.ts', import.meta.url).href);
+  const pending = new WeakMap();
+  const add = (batch, bytes) => pending.set(batch, (pending.get(batch) ?? 0) + bytes);
+  for (const m of ['set', 'create', 'update']) {
+    wrap(fs.WriteBatch.prototype, m, function (ref, data) {
+      const bytes = limits.firestoreDocumentSize(ref.path, data && typeof data === 'object' ? data : {});
+      ops.maxDocumentBytes = Math.max(ops.maxDocumentBytes, bytes);
+      add(this, bytes);
+    });
+  }
+  wrap(fs.WriteBatch.prototype, 'delete', function (ref) {
+    add(this, limits.firestoreDocumentNameSize(ref.path));
+  });
+  wrap(fs.WriteBatch.prototype, '_reset', function () {
+    pending.delete(this);
+  });
+  wrap(fs.WriteBatch.prototype, '_commit', function () {
+    ops.firestoreCommits += 1;
+    ops.maxCommitBytes = Math.max(ops.maxCommitBytes, pending.get(this) ?? 0);
+    pending.delete(this);
+  });
 } catch { /* stage without Firestore */ }
 
 try {

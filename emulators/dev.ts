@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getPipeline } from '../pipelines';
 import { createClients, loadClientsConfig, type Clients } from '../shared/adapters/clients';
+import { type FaultSettings, formatFaultSettings, INJECT_FAULTS_VARIABLE } from '../shared/stages/injected-faults';
 import { topologyFor, type FunctionStage, type Topology } from '../shared/topology';
 import { createEmulatorAdmin } from './admin';
 import { bootstrapTopology, type BootstrapSummary } from './bootstrap';
@@ -38,6 +39,8 @@ export interface DevStackOptions {
   tickIntervalMs: number;
   /** Run Firestore's TTL, which the emulator lacks, every this many ms (`startTtlSweeper`); default 0: off. */
   ttlSweepIntervalMs?: number;
+  /** Random crashes in the served stages (`SLUICE_INJECT_FAULTS`; `npm run bench:faults`); default none. */
+  injectFaults?: FaultSettings;
   /** Clone whose `.emulators/` stack is used (default this clone). */
   root?: string;
   /** Directory holding `functions/<stage>/index.ts` (default `root`; tests point it at fixtures). */
@@ -234,6 +237,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           ...stageEnv(topology, stage, env, localSecret),
           SLUICE_DEV_MODULE: join(functionsRoot, module),
           SLUICE_DEV_ENTRY_POINT: fn.entryPoint,
+          ...(options.injectFaults ? { [INJECT_FAULTS_VARIABLE]: formatFaultSettings(options.injectFaults) } : {}),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -5,6 +5,7 @@
 import { ConfigError } from '../shared/core/errors';
 import type { AnyPipeline } from '../shared/pipeline';
 import { benchE2e } from './bench-e2e';
+import { benchFaults } from './bench-faults';
 import { clickstream } from './clickstream';
 import { iotSensors } from './iot-sensors';
 
@@ -14,11 +15,12 @@ export const pipelines: Readonly<Record<string, AnyPipeline>> = Object.freeze({
 });
 
 /**
- * Pipelines that exist for local tooling only (the end-to-end benchmark): resolvable by name, so
+ * Pipelines that exist for local tooling only (the end-to-end benchmark, the fault soak): resolvable by name, so
  * the stages served by `startDevStack` find them, but not listed among the examples.
  */
 export const toolingPipelines: Readonly<Record<string, AnyPipeline>> = Object.freeze({
   [benchE2e.name]: benchE2e,
+  [benchFaults.name]: benchFaults,
 });
 
 /** Names of the registered pipelines, sorted. */
@@ -39,4 +41,4 @@ export function getPipeline(name: string, variable = 'SLUICE_PIPELINE'): AnyPipe
   return p;
 }
 
-export { benchE2e, clickstream, iotSensors };
+export { benchE2e, benchFaults, clickstream, iotSensors };

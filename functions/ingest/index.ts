@@ -8,11 +8,12 @@ import { ConfigError } from '../../shared/core/errors';
 import { createLogger } from '../../shared/observability/log';
 import { systemClock } from '../../shared/ports';
 import { createIngestHandler, ingestResourcesOf } from '../../shared/stages/ingest';
+import { withInjectedFaults } from '../../shared/stages/injected-faults';
 import { loadStageContext } from '../../shared/stages/stage-context';
 
 export { createIngestHandler } from '../../shared/stages/ingest';
 
-const { pipeline, topology, clients: config } = loadStageContext();
+const { pipeline, topology, clients: config, faults } = loadStageContext();
 const ports = cloudPorts(createClients(config));
 /** Group-commit delay in ms (`SLUICE_GROUP_COMMIT_MS`, default 30): bounded extra latency per delivery. */
 const delay = Number(process.env.SLUICE_GROUP_COMMIT_MS ?? '30');
@@ -32,6 +33,4 @@ export const ingestHandler = createIngestHandler({
   leaseMs: topology.functions.ingest.timeoutSeconds * 1000,
 });
 
-functions.cloudEvent(topology.functions.ingest.entryPoint, async (event: functions.CloudEvent<unknown>) => {
-  await ingestHandler(event);
-});
+functions.cloudEvent(topology.functions.ingest.entryPoint, withInjectedFaults('ingest', faults, (event: functions.CloudEvent<unknown>) => ingestHandler(event), { crash: true }));

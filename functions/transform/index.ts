@@ -6,6 +6,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import { cloudPorts, createClients } from '../../shared/adapters';
 import { systemClock } from '../../shared/ports';
+import { withInjectedFaults } from '../../shared/stages/injected-faults';
 import { loadStageContext } from '../../shared/stages/stage-context';
 import { CloudSideInputLoader, createTransformHandler } from '../../shared/stages/transform';
 
@@ -36,4 +37,4 @@ const handler = createTransformHandler({
   ...(Number.isFinite(delay) && delay >= 0 ? { options: { groupCommit: { maxDelayMs: delay } } } : {}),
 });
 
-functions.cloudEvent(ctx.topology.functions.transform.entryPoint, handler);
+functions.cloudEvent(ctx.topology.functions.transform.entryPoint, withInjectedFaults('transform', ctx.faults, handler, { crash: true }));

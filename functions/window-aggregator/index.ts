@@ -5,6 +5,7 @@ import { cloudPorts, createClients } from '../../shared/adapters';
 import { createLogger } from '../../shared/observability/log';
 import { systemClock } from '../../shared/ports/clock';
 import { createAggregatorHandler, type AggregatorDeps, type PubSubCloudEvent } from '../../shared/stages/aggregator';
+import { RandomFaultInjector, withInjectedFaults } from '../../shared/stages/injected-faults';
 import { loadStageContext } from '../../shared/stages/stage-context';
 
 export { createAggregatorHandler };
@@ -19,9 +20,9 @@ const deps: AggregatorDeps = {
   publisher: ports.publisher(),
   clock: systemClock,
   logger: createLogger({ pipeline: ctx.pipeline.name, stage: 'aggregator' }),
+  ...(ctx.faults ? { faults: new RandomFaultInjector(ctx.faults) } : {}),
 };
 const handler = createAggregatorHandler(deps);
+const handle = withInjectedFaults('aggregator', ctx.faults, (event: CloudEvent<PubSubCloudEvent['data']>) => handler({ source: event.source, data: event.data }), { crash: false });
 
-functions.cloudEvent<PubSubCloudEvent['data']>(ctx.topology.functions.aggregator.entryPoint, async (event: CloudEvent<PubSubCloudEvent['data']>) => {
-  await handler({ source: event.source, data: event.data });
-});
+functions.cloudEvent<PubSubCloudEvent['data']>(ctx.topology.functions.aggregator.entryPoint, handle);

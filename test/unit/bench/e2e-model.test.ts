@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DATAFLOW_MONTHLY_MIN_USD, naiveSessions, usdPerMillion, ZERO } from '../../../bench/e2e-model';
+import { countDifferences, DATAFLOW_MONTHLY_MIN_USD, naiveSessions, usdPerMillion, ZERO } from '../../../bench/e2e-model';
 import type { GeneratedEvent } from '../../../pipelines/generators';
 
 const S = 1000;
@@ -52,5 +52,23 @@ describe('bench:e2e sessions reference', () => {
       ['A|80000', { key: 'A', windowStart: 80 * S, windowEnd: 100 * S, count: 1, measures: { readings: 1, temperature_sum: 4 } }],
       ['B|0', { key: 'B', windowStart: 0, windowEnd: 20 * S, count: 1, measures: { readings: 1, temperature_sum: 10 } }],
     ]);
+  });
+});
+
+describe('countDifferences (bench:e2e, bench:faults)', () => {
+  const w = (key: string, start: number, count: number) => ({ key, windowStart: start, windowEnd: start + 60 * S, count, measures: { readings: count } });
+  it('counts records missing, records over, windows only one side has, and names the differing windows', () => {
+    const want = new Map([
+      ['a|0', w('a', 0, 3)],
+      ['b|0', w('b', 0, 2)],
+      ['c|0', w('c', 0, 1)],
+    ]);
+    const got = new Map([
+      ['a|0', w('a', 0, 3)],
+      ['b|0', w('b', 0, 4)],
+      ['d|0', w('d', 0, 5)],
+    ]);
+    expect(countDifferences(got, want)).toEqual({ lost: 1, duplicated: 7, differing: ['b|0', 'c|0', 'd|0'] });
+    expect(countDifferences(want, want)).toEqual({ lost: 0, duplicated: 0, differing: [] });
   });
 });
