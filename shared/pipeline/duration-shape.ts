@@ -1,6 +1,6 @@
 /**
  * A structural check of `DurationInput`. The core's `parseDuration` is the authority on meaning
- * (and is called from `core-checks.ts` once merged); this only rejects shapes that can never be a
+ * (definePipeline compiles every aggregation with it); this only rejects shapes that can never be a
  * duration, so the definition fails at load with the field's path.
  */
 import type { DurationInput } from '../core/spec';

@@ -5,10 +5,10 @@
  */
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { compileAggregation } from '../core/engine';
 import { SpecError } from '../core/errors';
 import type { TriggerSpec, WindowSpec } from '../core/spec';
 import { childPath, describeAjvError, primaryError, suggest } from './ajv-errors';
-import { checkWithCore } from './core-checks';
 import { validateDefinitionShape } from './definition-validator.generated';
 import { validateJsonSchemaDocument } from './json-schema-validator.generated';
 import {
@@ -351,7 +351,9 @@ function checkAggregations(def: PipelineDefinition, output: RecordSchema): void 
       }
     });
     checkWindowTrigger(a.window, a.trigger, at);
-    checkWithCore(a, at);
+    // Validation is compilation: the very call the aggregator makes at cold start (its SpecError
+    // names the field path under `at`), so a definition it would refuse never passes here.
+    compileAggregation(a, at);
   });
 }
 

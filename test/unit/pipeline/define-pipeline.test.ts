@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compileAggregation } from '../../../shared/core/engine';
 import { SpecError } from '../../../shared/core/errors';
 import { definePipeline, isPipeline, type PipelineDefinition } from '../../../shared/pipeline';
 import { clickstream, iotSensors, getPipeline, pipelineNames, pipelines, toolingPipelines } from '../../../pipelines';
@@ -165,6 +167,10 @@ const cases: Array<[string, Mutate, string, RegExp]> = [
   ['duplicate measure names', (d) => d.aggregations[0].measures.push({ name: 'n', kind: 'count' }), 'aggregations[0].measures[2].name', /already used/],
   ['measure named like a pane column', (d) => (d.aggregations[0].measures[0].name = 'window_start'), 'aggregations[0].measures[0].name', /collides with a pane column/],
   ['measure on the hashed email is not numeric', (d) => (d.aggregations[0].measures = [{ name: 'x', kind: 'mean', field: 'email' }]), 'aggregations[0].measures[0].field', /mean needs a number field/],
+  // Rules only the core knows (definePipeline compiles each aggregation as the aggregator does)
+  ['sliding period longer than its size', (d) => (d.aggregations[1].window = { kind: 'sliding', size: '1m', period: '5m' }), 'aggregations[1].window.period', /0 < period ≤ size/],
+  ['fixed offset not below its size', (d) => (d.aggregations[0].window = { kind: 'fixed', size: '1m', offset: '2m' }), 'aggregations[0].window.offset', /0 ≤ offset < size/],
+  ['session gap of zero', (d) => (d.aggregations[0].window = { kind: 'sessions', gap: '0s' }), 'aggregations[0].window.gap', /> 0; got 0/],
   ['watermark missing', (d) => delete d.watermark, 'watermark', /required when there are aggregations.*no default/],
   ['watermark idleTimeout missing', (d) => delete d.watermark.idleTimeout, 'watermark.idleTimeout', /required — after how much quiet/],
   // retention
@@ -219,6 +225,54 @@ describe('definePipeline', () => {
     expect(e.path).toBe(path);
     expect(e.message.startsWith(`${path}: `)).toBe(true);
     expect(e.message).toMatch(rule);
+  });
+
+  it('accepts exactly the aggregations the core compiles (random windows, triggers, lateness)', () => {
+    const dur = fc.oneof(fc.constantFrom('0s', '1s', '30s', '1m', '5m', '1h'), fc.integer({ min: -1000, max: 600_000 }));
+    const window = fc.oneof(
+      fc.record({ kind: fc.constant('fixed'), size: dur, offset: fc.option(dur, { nil: undefined }) }),
+      fc.record({ kind: fc.constant('sliding'), size: dur, period: dur, offset: fc.option(dur, { nil: undefined }) }),
+      fc.record({ kind: fc.constant('sessions'), gap: dur }),
+      fc.record({ kind: fc.constant('global') }),
+    );
+    const leaf = fc.oneof(
+      fc.record({ kind: fc.constant('afterCount'), count: fc.integer({ min: -1, max: 5 }) }),
+      fc.record({ kind: fc.constant('afterProcessingTime'), delay: dur }),
+      fc.constant({ kind: 'afterWatermark' }),
+      fc.constant({ kind: 'never' }),
+    );
+    const trigger = fc.oneof(
+      fc.constant({ kind: 'default' }),
+      leaf,
+      fc.record({ kind: fc.constant('repeatedly'), trigger: leaf }),
+      fc.record({ kind: fc.constantFrom('afterAny', 'afterAll', 'afterEach'), triggers: fc.array(leaf, { minLength: 0, maxLength: 3 }) }),
+      fc.record({ kind: fc.constant('orFinally'), main: leaf, until: leaf }),
+      fc.record({ kind: fc.constant('afterWatermark'), early: leaf, late: leaf }),
+    );
+    fc.assert(
+      fc.property(window, trigger, dur, fc.constantFrom('DISCARDING', 'ACCUMULATING'), (w, t, lateness, accumulation) => {
+        const d = base() as Def;
+        const agg = d.aggregations[0]!;
+        Object.assign(agg, { window: JSON.parse(JSON.stringify(w)), trigger: t, allowedLateness: lateness, accumulation });
+        let core: unknown;
+        try {
+          compileAggregation(agg, 'aggregations[0]');
+        } catch (err) {
+          core = err;
+        }
+        let defined: unknown;
+        try {
+          definePipeline(d);
+        } catch (err) {
+          defined = err;
+        }
+        // The pipeline adds one rule of its own: a global window needs a trigger that fires before the end of time.
+        const globalNeverFires = defined instanceof SpecError && /global window never ends/.test(defined.message);
+        if (core !== undefined) expect(defined, `the core refuses: ${String(core)}`).toBeInstanceOf(SpecError);
+        else expect(defined === undefined || globalNeverFires, `the core compiles it, definePipeline says: ${String(defined)}`).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('never echoes more than 40 characters of a rejected value', () => {
