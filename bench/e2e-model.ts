@@ -2,38 +2,23 @@
  * The pure parts of the end-to-end benchmark (`bench/e2e.ts`): the list-price cost model over
  * counted operations, and the plain-loop sessions reference. Unit-tested in test/unit/bench.
  */
+import { dataflowFloorUsdPerMonth, PRICES, unitPrice } from '../shared/cost';
 import type { WindowResult } from '../emulators/demo';
 import type { GeneratedEvent } from '../pipelines/generators';
 
-/**
- * List prices (USD) used for the cost estimate.
- * - Cloud Run functions / Cloud Functions: $0.40 per million invocations (cloud.google.com/functions/pricing).
- * - Pub/Sub: $40 per TiB of message throughput, publish and each delivery billed separately, at least
- *   1,000 bytes per message (cloud.google.com/pubsub/pricing).
- * - Firestore (Native, us-central1): $0.03 per 100,000 reads, $0.09 per 100,000 writes, $0.01 per
- *   100,000 deletes (cloud.google.com/firestore/pricing).
- * - BigQuery legacy streaming inserts (`insertAll`): $0.01 per 200 MB, each row at least 1 KB;
- *   on-demand queries $6.25 per TiB (cloud.google.com/bigquery/pricing).
- * - Cloud Storage Standard class A operations: $0.005 per 1,000 (cloud.google.com/storage/pricing).
- * - Dataflow streaming (us-central1): $0.069 per vCPU-hour, $0.003557 per GB-hour, Streaming Engine
- *   $0.018 per GB processed; persistent disk $0.04 per GB-month (cloud.google.com/dataflow/pricing).
- */
-export const PRICES = {
-  invocation: 0.4 / 1e6,
-  pubsubPerByte: 40 / 2 ** 40,
-  firestoreRead: 0.03 / 1e5,
-  firestoreWrite: 0.09 / 1e5,
-  firestoreDelete: 0.01 / 1e5,
-  bqStreamingPerByte: 0.01 / 200e6,
-  bqQueryPerByte: 6.25 / 2 ** 40,
-  gcsClassA: 0.005 / 1000,
-  dataflowVcpuHour: 0.069,
-  dataflowGbHour: 0.003557,
-  pdGbMonth: 0.04,
+/** Unit prices (USD) the bench prices its counts with: the project's one price table (shared/cost). */
+const PRICE = {
+  invocation: unitPrice(PRICES.price.runRequests),
+  pubsubPerByte: unitPrice(PRICES.price.pubsubThroughput),
+  firestoreRead: unitPrice(PRICES.price.firestoreRead),
+  firestoreWrite: unitPrice(PRICES.price.firestoreWrite),
+  firestoreDelete: unitPrice(PRICES.price.firestoreDelete),
+  bqStreamingPerByte: unitPrice(PRICES.price.bqInsertAll),
+  gcsClassA: unitPrice(PRICES.price.gcsClassA),
 };
 
 /** One n1-standard-2 streaming worker (2 vCPU, 7.5 GB) with Streaming Engine (30 GB disk), 730 h, before data processed. */
-export const DATAFLOW_MONTHLY_MIN_USD = 730 * (2 * PRICES.dataflowVcpuHour + 7.5 * PRICES.dataflowGbHour) + 30 * PRICES.pdGbMonth;
+export const DATAFLOW_MONTHLY_MIN_USD = dataflowFloorUsdPerMonth();
 
 export interface Ops {
   invocations: number;
@@ -86,14 +71,14 @@ export function usdPerMillion(r: CostInput): { total: number; lines: Array<[stri
   // Every message is billed once at publish and once at delivery (one subscription per topic).
   const pubsubBytes = 2 * (r.producerBilledBytes + o.pubsubBilledBytes);
   const lines: Array<[string, number]> = [
-    ['function invocations', o.invocations * PRICES.invocation],
-    ['Pub/Sub throughput (publish + delivery, 1 KB min)', pubsubBytes * PRICES.pubsubPerByte],
-    ['Firestore reads', o.firestoreReads * PRICES.firestoreRead],
-    ['Firestore writes', o.firestoreWrites * PRICES.firestoreWrite],
-    ['Firestore deletes', o.firestoreDeletes * PRICES.firestoreDelete],
-    ['BigQuery streaming inserts (1 KB/row min)', o.bqBilledBytes * PRICES.bqStreamingPerByte],
+    ['function invocations', o.invocations * PRICE.invocation],
+    ['Pub/Sub throughput (publish + delivery, 1 KB min)', pubsubBytes * PRICE.pubsubPerByte],
+    ['Firestore reads', o.firestoreReads * PRICE.firestoreRead],
+    ['Firestore writes', o.firestoreWrites * PRICE.firestoreWrite],
+    ['Firestore deletes', o.firestoreDeletes * PRICE.firestoreDelete],
+    ['BigQuery streaming inserts (1 KB/row min)', o.bqBilledBytes * PRICE.bqStreamingPerByte],
     ['BigQuery queries (none in the pipeline path)', 0],
-    ['GCS writes (class A)', o.gcsWrites * PRICES.gcsClassA],
+    ['GCS writes (class A)', o.gcsWrites * PRICE.gcsClassA],
   ];
   const scale = 1e6 / r.events;
   const scaled = lines.map(([k, v]): [string, number] => [k, v * scale]);

@@ -23,7 +23,7 @@ describe('bench:e2e cost model', () => {
     expect(line['Firestore reads']).toBeCloseTo(0.03, 9); // $0.03 per 100k
     expect(line['Firestore writes']).toBeCloseTo(0.09, 9); // $0.09 per 100k
     expect(line['Firestore deletes']).toBeCloseTo(0.01, 9); // $0.01 per 100k
-    expect(line['BigQuery streaming inserts (1 KB/row min)']).toBeCloseTo(0.01, 9); // $0.01 per 200 MB
+    expect(line['BigQuery streaming inserts (1 KB/row min)']).toBeCloseTo((400e6 / (200 * 2 ** 20)) * 0.01 / 2, 9); // $0.01 per 200 MB (binary, as BigQuery counts)
     expect(line['GCS writes (class A)']).toBeCloseTo(0.005, 9); // $0.005 per 1,000
     expect(c.total).toBeCloseTo(c.lines.reduce((s, [, v]) => s + v, 0), 12);
   });
