@@ -203,6 +203,7 @@ async function soak(
         last = sig;
         since = Date.now();
       } else if (Date.now() - since >= ms && (await until())) return;
+      overdue('the stages to go quiet');
       await sleep(1_000);
     }
   };
@@ -330,6 +331,7 @@ async function soak(
     stable = wmOk && panes === lastPanes ? stable + 1 : 0;
     lastPanes = panes;
     if (stable >= 3) break;
+    overdue('the watermark jump to complete');
     await sleep(2_000);
   }
   log(`  watermark jump done after ${Math.round((Date.now() - startedAt) / 1000)} s`);
@@ -411,6 +413,10 @@ async function soak(
 }
 
 const startedAt = Date.now();
+/** A wedged partition must fail the soak, not hang it. */
+const overdue = (what: string): void => {
+  if (Date.now() - startedAt > 30 * 60_000) throw new Error(`gave up waiting for ${what} after 30 minutes (a wedged partition?)`);
+};
 
 async function paneCount(q: (sql: string) => Promise<Array<Record<string, unknown>>>, fq: (name: string) => string): Promise<number> {
   const [r] = await q(`SELECT (SELECT COUNT(*) FROM ${fq(`${AGGS[0]}_panes`)}) + (SELECT COUNT(*) FROM ${fq(`${AGGS[1]}_panes`)}) AS n`);
