@@ -15,7 +15,7 @@
  *    25% of the messages are published again: every record must be detected as a duplicate (the
  *    partitions' `recordsApplied` must not move).
  * 3. Poison, each with a clean follow-up on the same ordered partition: a keyed bundle whose state
- *    would pass the partition's document budget (1,500 keys × 1 KB of incompressible text), keyed
+ *    would pass the partition's state budget, MAX_STATE_BYTES (4,000 keys × 1 KB of incompressible text), keyed
  *    records dated in year 10000 (epoch ms 253402300800000) and in 2100, and raw events dated in
  *    year 10000 and in 2100. Each poison message carries the attribute `sluice_probe`, so its stage
  *    reports every delivery: dead-lettered on its first delivery = one delivery, acked, and a
@@ -288,7 +288,9 @@ async function soak(
   };
   const text = seeded(9);
   const bigKeys: string[] = [];
-  while (bigKeys.length < 1_500) {
+  // ~4.5 MB of incompressible keys: the partition's gzipped state would pass MAX_STATE_BYTES (4 MiB;
+  // below it the state spreads over chunk documents and is applied).
+  while (bigKeys.length < 4_000) {
     const k = Array.from({ length: 1_000 }, () => String.fromCharCode(33 + Math.floor(text() * 90))).join('');
     if (partitionOf(k, PARTITIONS) === 0) bigKeys.push(k);
   }

@@ -234,6 +234,7 @@ export function topologyFor<R extends object>(typedPipeline: Pipeline<R>, opts: 
     indexExemptions: [
       ...['state', 'stateGz', 'outbox', 'outboxChunks', 'ledgerBuckets'].map((field) => ({ collectionGroup: 'partitions', field })),
       { collectionGroup: 'ledger', field: 'ids' },
+      { collectionGroup: 'state', field: 'gz' },
       { collectionGroup: 'outbox', field: 'entries' },
     ],
   };

@@ -5,7 +5,10 @@
  * Layout (Firestore indexes every field unless exempted, and a nested map of windows would cost an
  * index entry per leaf and could hit the 40,000-entries-per-document limit):
  * - the engine state is ONE string field (`state`: JSON, or `stateGz`: base64 gzip of it when the
- *   JSON is larger than {@link GZIP_ABOVE_BYTES});
+ *   JSON is larger than {@link GZIP_ABOVE_BYTES}); a gzip larger than {@link STATE_INLINE_BYTES}
+ *   spreads over chunk documents `<partition doc>/state/<i>` (field `gz`, each at most
+ *   {@link STATE_CHUNK_BYTES}) written in the same transaction, their number in `stateChunks`;
+ *   past {@link MAX_STATE_BYTES} of gzip the state is refused (`partition_state_too_large`);
  * - the outbox (fired panes and late records not yet confirmed in BigQuery) is ONE string field,
  *   or, when one transaction fires more than {@link OUTBOX_INLINE_BYTES} of rows (a watermark jump
  *   over many windows), chunk documents `<partition doc>/outbox/<seq>-<i>` written in the same
@@ -29,8 +32,36 @@ import type { Row } from '../../ports/sink';
 /** Engine state JSON above this size is stored gzipped (base64) to stay far from the 1 MiB document limit. */
 export const GZIP_ABOVE_BYTES = 64 * 1024;
 
-/** Refuse to write a partition document larger than this: raise the aggregation's partitions instead. */
+/** Refuse to write a partition document larger than this (a safety net: the state and outbox spread before). */
 export const MAX_PARTITION_DOC_BYTES = 900 * 1024;
+
+/** Gzipped state (base64) up to this size stays in the partition document; more spreads over chunk documents. */
+export const STATE_INLINE_BYTES = 256 * 1024;
+
+/** Size of one state chunk document's `gz` piece: far under Firestore's 1 MiB per document. */
+export const STATE_CHUNK_BYTES = 768 * 1024;
+
+/**
+ * Largest gzipped state (base64) a partition may hold: with an outbox of a bounded step (a few
+ * MiB) one commit stays well under Firestore's 10 MiB per request. Beyond it: raise `partitions`.
+ */
+export const MAX_STATE_BYTES = 4 * 1024 * 1024;
+
+/** Path of state chunk `i` of the partition document at `path`. */
+export function stateChunkPath(path: string, i: number): string {
+  return `${path}/state/${i}`;
+}
+
+/** Number of state chunk documents a stored partition document names. */
+export function stateChunkCount(d: Doc | undefined): number {
+  return typeof d?.stateChunks === 'number' ? d.stateChunks : 0;
+}
+
+/** An encoded partition document and the `gz` pieces of its state chunk documents (often none). */
+export interface EncodedPartition {
+  doc: Doc;
+  stateChunks: string[];
+}
 
 /** Outbox JSON up to this size stays in the partition document; more goes to chunk documents. */
 export const OUTBOX_INLINE_BYTES = 256 * 1024;
@@ -133,9 +164,14 @@ export function newPartitionDoc(aggregation: string, partition: number, epoch: s
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
-export function decodePartitionDoc(d: Doc): PartitionDoc {
-  const stateJson =
-    typeof d.stateGz === 'string' ? gunzipSync(Buffer.from(d.stateGz, 'base64')).toString('utf8') : typeof d.state === 'string' ? d.state : undefined;
+/** Decodes a stored partition document; `stateChunks` are its state chunk documents, in order. */
+export function decodePartitionDoc(d: Doc, stateChunks: readonly (Doc | undefined)[] = []): PartitionDoc {
+  const count = stateChunkCount(d);
+  if (stateChunks.length !== count || stateChunks.some((c) => typeof c?.gz !== 'string')) {
+    throw new Error(`partition document ${String(d.aggregation)}/${String(d.partition)} names ${count} state chunks; ${stateChunks.length} were read, or one is missing`);
+  }
+  const gz = count > 0 ? stateChunks.map((c) => c!.gz as string).join('') : typeof d.stateGz === 'string' ? d.stateGz : undefined;
+  const stateJson = gz !== undefined ? gunzipSync(Buffer.from(gz, 'base64')).toString('utf8') : typeof d.state === 'string' ? d.state : undefined;
   return {
     aggregation: String(d.aggregation),
     partition: num(d.partition, 0),
@@ -154,13 +190,28 @@ export function decodePartitionDoc(d: Doc): PartitionDoc {
 
 const countsOf = (d: Doc): RecordCounts => ({ applied: num(d.recordsApplied, 0), late: num(d.recordsLate, 0) });
 
+/** `expireAt` (TTL) is set only when the partition holds nothing: no windows, no outbox. */
+function idleExpireAt(keyCount: number, outboxCount: number, now: number, idleRetentionMs: number): number | null {
+  return keyCount === 0 && outboxCount === 0 ? now + idleRetentionMs : null;
+}
+
 /**
- * Encodes the document. `expireAt` (TTL) is set only when the partition holds nothing (no windows,
- * no outbox): an abandoned aggregation's partitions then disappear `idleRetentionMs` later.
- *
- * @throws LimitError (`partition_state_too_large`) when the document would exceed {@link MAX_PARTITION_DOC_BYTES}.
+ * The stored document after its outbox was confirmed in BigQuery: outbox fields emptied, nothing
+ * else touched (the state, inline or in chunks, is not decoded).
  */
-export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs: number): Doc {
+export function withClearedOutbox(d: Doc, now: number, idleRetentionMs: number): Doc {
+  const keyCount = typeof d.keyCount === 'number' ? d.keyCount : 0;
+  return { ...d, outbox: '', outboxCount: 0, outboxChunks: [], updatedAt: now, expireAt: idleExpireAt(keyCount, 0, now, idleRetentionMs) };
+}
+
+/**
+ * Encodes the document (and its state chunks). An abandoned aggregation's partitions disappear
+ * `idleRetentionMs` after they last held anything (TTL on `expireAt`).
+ *
+ * @throws LimitError (`partition_state_too_large`) when the gzipped state exceeds {@link MAX_STATE_BYTES},
+ *   or the document would exceed {@link MAX_PARTITION_DOC_BYTES}.
+ */
+export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs: number): EncodedPartition {
   const json = JSON.stringify(p.state);
   const doc: Doc = {
     aggregation: p.aggregation,
@@ -183,10 +234,23 @@ export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs
     updatedAt: now,
     recordsApplied: p.counts.applied,
     recordsLate: p.counts.late,
-    expireAt: p.state.keys.length === 0 && p.outbox.length === 0 ? now + idleRetentionMs : null,
+    expireAt: idleExpireAt(p.state.keys.length, p.outbox.length, now, idleRetentionMs),
+    stateChunks: 0,
   };
-  if (Buffer.byteLength(json) > GZIP_ABOVE_BYTES) doc.stateGz = gzipSync(json).toString('base64');
-  else doc.state = json;
+  const stateChunks: string[] = [];
+  if (Buffer.byteLength(json) <= GZIP_ABOVE_BYTES) doc.state = json;
+  else {
+    const gz = gzipSync(json).toString('base64');
+    if (gz.length > MAX_STATE_BYTES) {
+      throw new LimitError(
+        'partition_state_too_large',
+        `partition ${p.aggregation}/${p.partition}'s state would be ${gz.length} bytes gzipped, over the ${MAX_STATE_BYTES}-byte budget that keeps a commit under Firestore's 10 MiB request limit; raise the aggregation's partitions (fewer keys per partition)`,
+      );
+    }
+    if (gz.length <= STATE_INLINE_BYTES) doc.stateGz = gz;
+    else for (let i = 0; i < gz.length; i += STATE_CHUNK_BYTES) stateChunks.push(gz.slice(i, i + STATE_CHUNK_BYTES));
+    doc.stateChunks = stateChunks.length;
+  }
   const bytes = approximateBytes(doc);
   if (bytes > MAX_PARTITION_DOC_BYTES) {
     throw new LimitError(
@@ -194,7 +258,7 @@ export function encodePartitionDoc(p: PartitionDoc, now: number, idleRetentionMs
       `partition document ${p.aggregation}/${p.partition} would be ${bytes} bytes, over the ${MAX_PARTITION_DOC_BYTES}-byte budget under Firestore's 1 MiB limit; raise the aggregation's partitions (fewer keys per document)`,
     );
   }
-  return doc;
+  return { doc, stateChunks };
 }
 
 export function decodeSummary(d: Doc): PartitionSummary {

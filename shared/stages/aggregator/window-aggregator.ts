@@ -47,6 +47,9 @@ import {
   newPartitionDoc,
   SUMMARY_FIELDS,
   type OutboxEntry,
+  stateChunkCount,
+  stateChunkPath,
+  withClearedOutbox,
   type PartitionDoc,
   type PartitionSummary,
 } from './partition-doc';
@@ -364,13 +367,10 @@ export class WindowAggregator {
   private async clearOutbox(path: string, epoch: string, outboxSeq: number): Promise<void> {
     await this.deps.store.transaction(async (tx) => {
       const [raw] = await tx.getAll([path]);
-      if (raw === undefined) return;
-      const pd = decodePartitionDoc(raw);
-      if (pd.epoch !== epoch || pd.outboxSeq !== outboxSeq || (pd.outbox.length === 0 && pd.outboxChunks.length === 0)) return;
-      for (const id of pd.outboxChunks) tx.delete(`${path}/outbox/${id}`);
-      pd.outbox = [];
-      pd.outboxChunks = [];
-      tx.set(path, encodePartitionDoc(pd, this.deps.clock.now(), this.idleRetentionMs));
+      if (raw === undefined || raw.epoch !== epoch || raw.outboxSeq !== outboxSeq || raw.outboxCount === 0) return;
+      const chunks = Array.isArray(raw.outboxChunks) ? (raw.outboxChunks as string[]) : [];
+      for (const id of chunks) tx.delete(`${path}/outbox/${id}`);
+      tx.set(path, withClearedOutbox(raw, this.deps.clock.now(), this.idleRetentionMs));
     });
   }
 
@@ -441,7 +441,10 @@ export class WindowAggregator {
       const ledgerPaths = buckets.map((b) => this.ledgerPath(aggregation, partition, b));
       const [raw, ...ledgerRaw] = await tx.getAll([path, ...ledgerPaths]);
       if (raw === undefined && ctx.kind === 'advance') return undefined;
-      const pd = raw === undefined ? newPartitionDoc(aggregation, partition, this.newEpoch()) : decodePartitionDoc(raw);
+      // A state too large for one document lives in chunk documents: read them too (still before any write).
+      const oldStateChunks = stateChunkCount(raw);
+      const stateDocs = oldStateChunks > 0 ? await tx.getAll(Array.from({ length: oldStateChunks }, (_, i) => stateChunkPath(path, i))) : [];
+      const pd = raw === undefined ? newPartitionDoc(aggregation, partition, this.newEpoch()) : decodePartitionDoc(raw, stateDocs);
       const confirmKey = this.confirmKey(path, pd.epoch);
       // An outbox still in the document was persisted by a step whose confirmation did not land
       // (a crash between insert and confirm), unless this process inserted it itself.
@@ -524,7 +527,10 @@ export class WindowAggregator {
         deletes.length === 0 &&
         pd.aggWatermark === aggWatermarkBefore;
       if (unchanged) return { confirmKey, epoch: pd.epoch, outboxSeq: pd.outboxSeq, entries: pd.outbox, applied: 0, duplicates, late: 0, panes: 0, watermark: newWatermark, now, continues };
-      tx.set(path, encodePartitionDoc(pd, now, this.idleRetentionMs));
+      const encoded = encodePartitionDoc(pd, now, this.idleRetentionMs);
+      tx.set(path, encoded.doc);
+      encoded.stateChunks.forEach((gz, i) => tx.set(stateChunkPath(path, i), { gz }));
+      for (let i = encoded.stateChunks.length; i < oldStateChunks; i++) tx.delete(stateChunkPath(path, i));
       for (const c of oldChunks) tx.delete(c);
       for (const c of chunkWrites) tx.set(`${path}/outbox/${c.id}`, { seq: pd.outboxSeq, entries: JSON.stringify(c.entries) });
       const deleted = new Set(deletes);

@@ -1,9 +1,10 @@
 /**
  * Issue 14, failure 3 — poison must not stall an ordered partition, on the emulators.
  *
- * A partition's state is grown (bundles of keys of 1 KB of incompressible text, each bundle under
- * transform's 256 KiB cap) until the next bundle would take its Firestore document over the
- * aggregator's 900 KiB budget; that bundle — the poison — then a normal bundle of the same
+ * A partition's state is grown (bundles of keys of 1 KB of incompressible text) past what one
+ * Firestore document holds — it spreads over state chunk documents — until the next bundle would
+ * take its gzipped state over the aggregator's budget (MAX_STATE_BYTES, which keeps a commit under
+ * Firestore's 10 MiB request limit); that bundle — the poison — then a normal bundle of the same
  * partition are published under the partition's ordering key to the real ordered push
  * subscription. The poison must be dead-lettered `partition_state_too_large` on its first delivery
  * (the handler sees it once, the dead letter says attempt 1) and acked, so the next bundle is
@@ -13,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../../shared/core/hash';
 import { encodeKeyedBundle, WIRE_VERSION, type KeyedRecord } from '../../../shared/messages';
-import { MAX_PARTITION_DOC_BYTES } from '../../../shared/stages/aggregator';
+import { MAX_STATE_BYTES } from '../../../shared/stages/aggregator';
 import { AGG, prng, testPipeline } from '../../unit/stages/aggregator/fixtures';
 import { clients, Rig } from './rig';
 
@@ -37,29 +38,35 @@ function bigKeys(n: number): string[] {
 const recordsOf = (keys: string[]): KeyedRecord[] => keys.map((key) => ({ eventId: `big-${keyCount++}`, key, eventTime: START - MIN, value: { amount: 1 } }));
 const bundle = (bundleId: string, records: KeyedRecord[]) => encodeKeyedBundle({ v: WIRE_VERSION, kind: 'bundle', pipeline: pipeline.name, aggregation: AGG, partition: 0, bundleId, records });
 
-/** The stored size of partition 0's document (its fields as JSON: the state dominates). */
-async function partitionBytes(): Promise<number> {
-  const snap = await clients.firestore.doc(`${rig.topology.firestore.collections.partitions}/${AGG}-0`).get();
-  return snap.exists ? Buffer.byteLength(JSON.stringify(snap.data())) : 0;
+/** Partition 0's stored state: its gzipped size (inline or over chunk documents) and its chunk count. */
+async function storedState(): Promise<{ bytes: number; chunks: number }> {
+  const path = `${rig.topology.firestore.collections.partitions}/${AGG}-0`;
+  const doc = (await clients.firestore.doc(path).get()).data() ?? {};
+  const chunks = Number(doc.stateChunks ?? 0);
+  let bytes = typeof doc.stateGz === 'string' ? doc.stateGz.length : typeof doc.state === 'string' ? doc.state.length : 0;
+  for (let i = 0; i < chunks; i++) bytes += String((await clients.firestore.doc(`${path}/state/${i}`).get()).get('gz') ?? '').length;
+  return { bytes, chunks };
 }
 
 describe('a poison bundle on an ordered partition', () => {
   it('is dead-lettered partition_state_too_large on its first delivery, and the next bundle of the partition is applied', async () => {
-    // Grow the partition to within ~130 KiB of the budget, 50 keys (~55 KB of bundle) at a time.
+    // Grow the partition to within ~300 KiB of the budget, 400 keys (~0.4 MB of bundle) at a time:
+    // past one document's worth, the state spreads over chunk documents.
     let keysSoFar = 0;
-    let bytes = 0;
-    for (let i = 0; bytes < MAX_PARTITION_DOC_BYTES - 130 * 1024; i++) {
-      expect(i).toBeLessThan(40);
-      await rig.applyBundles([bundle(`grow-${i}`, recordsOf(bigKeys(50)))]);
-      keysSoFar += 50;
-      bytes = await partitionBytes();
+    let stored = { bytes: 0, chunks: 0 };
+    for (let i = 0; stored.bytes < MAX_STATE_BYTES - 300 * 1024; i++) {
+      expect(i).toBeLessThan(20);
+      const n = Math.min(400, Math.max(50, Math.floor((MAX_STATE_BYTES - 300 * 1024 - stored.bytes) / 1100)));
+      await rig.applyBundles([bundle(`grow-${i}`, recordsOf(bigKeys(n)))]);
+      keysSoFar += n;
+      stored = await storedState();
     }
-    expect(bytes).toBeLessThan(MAX_PARTITION_DOC_BYTES);
-    // The poison: enough new keys to pass the budget by a wide margin, still a bundle transform could send.
-    const perKey = bytes / keysSoFar;
-    const poisonKeys = Math.ceil((MAX_PARTITION_DOC_BYTES - bytes + 64 * 1024) / perKey);
+    expect(stored.bytes).toBeLessThan(MAX_STATE_BYTES);
+    expect(stored.chunks).toBeGreaterThan(1);
+    // The poison: enough new keys to pass the budget by a wide margin.
+    const perKey = stored.bytes / keysSoFar;
+    const poisonKeys = Math.ceil((MAX_STATE_BYTES - stored.bytes + 128 * 1024) / perKey);
     const poison = bundle('poison', recordsOf(bigKeys(poisonKeys)));
-    expect(Buffer.byteLength(poison)).toBeLessThan(256 * 1024);
     const next = bundle('next', [{ eventId: 'after-poison', key: smallKeyOfPartition0(), eventTime: START - MIN, value: { amount: 5 } }]);
 
     // Both in one publish, in order, under the partition's ordering key: `next` is pushed only once `poison` is acked.

@@ -3,6 +3,7 @@ import { compileAggregation, initialPartitionState, processBundle } from '../../
 import { END_OF_TIME, MIN_TIMESTAMP } from '../../../../shared/core/time';
 import { definePipeline, type AnyPipeline } from '../../../../shared/pipeline';
 import {
+  approximateBytes,
   bucketStartOf,
   decodePartitionDoc,
   encodePartitionDoc,
@@ -10,10 +11,14 @@ import {
   idToken,
   LEDGER_MAX_IDS,
   LedgerBucket,
+  MAX_STATE_BYTES,
   newPartitionDoc,
   PaneRowWriter,
+  STATE_CHUNK_BYTES,
+  STATE_INLINE_BYTES,
   timestampOrNull,
 } from '../../../../shared/stages/aggregator';
+import { prng } from './fixtures';
 import { topologyFor } from '../../../../shared/topology';
 
 const pipeline = definePipeline({
@@ -77,13 +82,14 @@ describe('PaneRowWriter', () => {
 describe('partition document', () => {
   it('round-trips, and gzips a large engine state into one string field', () => {
     const small = newPartitionDoc('a', 1, 'ep');
-    expect(decodePartitionDoc(encodePartitionDoc(small, 10, 1000))).toEqual(small);
+    expect(decodePartitionDoc(encodePartitionDoc(small, 10, 1000).doc)).toEqual(small);
     const big = newPartitionDoc('a', 1, 'ep');
     big.state.keys = Array.from({ length: 2000 }, (_, i) => ({
       key: `key-${i}`,
       windows: [{ s: 0, e: 60_000, a: [i, i * 2], c: 1, p: 1, t: [0], i: 0, ns: -1, lt: 0, ot: 1, x: 0, te: 60_000, tp: null }],
     }));
-    const doc = encodePartitionDoc(big, 10, 1000);
+    const { doc, stateChunks } = encodePartitionDoc(big, 10, 1000);
+    expect(stateChunks).toEqual([]);
     expect(JSON.stringify(big.state).length).toBeGreaterThan(GZIP_ABOVE_BYTES);
     expect(doc.state).toBeUndefined();
     expect(typeof doc.stateGz).toBe('string');
@@ -92,7 +98,33 @@ describe('partition document', () => {
     expect(doc.expireAt).toBeNull();
   });
 
-  it('refuses a document over the size budget with the fix in the message', () => {
+  it('spreads a state too large for one document over chunk documents, each far under 1 MiB, and reads it back', () => {
+    const big = newPartitionDoc('a', 1, 'ep');
+    // 1,200 keys of 1,000 incompressible characters: about 1 MB of gzip.
+    const rand = prng(4);
+    big.state.keys = Array.from({ length: 1200 }, () => ({
+      key: Array.from({ length: 1000 }, () => String.fromCharCode(33 + Math.floor(rand() * 90))).join(''),
+      windows: [{ s: 0, e: 60_000, a: [1, 2], c: 1, p: 1, t: [0], i: 0, ns: -1, lt: 0, ot: 1, x: 0, te: 60_000, tp: null }],
+    }));
+    const { doc, stateChunks } = encodePartitionDoc(big, 10, 1000);
+    expect(stateChunks.length).toBeGreaterThan(1);
+    expect(doc.stateChunks).toBe(stateChunks.length);
+    expect(doc.stateGz).toBeUndefined();
+    for (const gz of stateChunks) expect(gz.length).toBeLessThanOrEqual(STATE_CHUNK_BYTES);
+    expect(approximateBytes(doc)).toBeLessThan(STATE_INLINE_BYTES);
+    expect(decodePartitionDoc(doc, stateChunks.map((gz) => ({ gz }))).state).toEqual(big.state);
+    // A missing chunk is an error, never an empty state.
+    expect(() => decodePartitionDoc(doc, stateChunks.slice(1).map((gz) => ({ gz })))).toThrow(/names \d+ state chunks/);
+  });
+
+  it('refuses a state over its gzipped budget, and a document over the size budget, with the fix in the message', () => {
+    const rand = prng(5);
+    const giant = newPartitionDoc('a', 1, 'ep');
+    giant.state.keys = Array.from({ length: 5000 }, () => ({
+      key: Array.from({ length: 1000 }, () => String.fromCharCode(33 + Math.floor(rand() * 90))).join(''),
+      windows: [],
+    }));
+    expect(() => encodePartitionDoc(giant, 10, 1000)).toThrow(new RegExp(`over the ${MAX_STATE_BYTES}-byte budget.*raise the aggregation's partitions`));
     const huge = newPartitionDoc('a', 1, 'ep');
     huge.outbox = Array.from({ length: 5000 }, (_, i) => ({ seq: i, table: 't', row: { insertId: `${i}`, json: { blob: 'x'.repeat(200) } } }));
     expect(() => encodePartitionDoc(huge, 10, 1000)).toThrow(/raise the aggregation's partitions/);

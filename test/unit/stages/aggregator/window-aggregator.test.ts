@@ -374,22 +374,36 @@ describe('window-aggregator handler: bad input', () => {
     expect(doc!.maxEventTime as number).toBeLessThanOrEqual(h.clock.now());
   });
 
-  it('dead-letters a bundle that would push the partition state over its Firestore budget on its first delivery; the partition goes on', async () => {
+  it('spreads a partition state too large for one document over chunk documents, and dead-letters a bundle that would take it past its budget on its first delivery; the partition goes on', async () => {
     const h = new Harness(p, { startMs: START });
     const now = h.clock.now();
-    // ~1,500 keys of 1 KB of incompressible text: the state would pass the 900 KiB budget under Firestore's 1 MiB.
     const rand = prng(9);
-    const keys: string[] = [];
-    while (keys.length < 1500) {
-      const k = Array.from({ length: 1000 }, () => String.fromCharCode(33 + Math.floor(rand() * 90))).join('');
-      if (partitionOf(k, 4) === 0) keys.push(k);
-    }
-    const poison = good(keys.map((k, i) => ({ eventId: `big-${i}`, key: k, eventTime: now - MIN, value: { amount: 1 } })));
-    const out = await h.handler(h.event(poison));
-    expect(out).toEqual({ kind: 'dead-letter', reason: 'partition_state_too_large' });
+    /** `n` keys of partition 0, each 1 KB of incompressible text. */
+    const bigKeys = (n: number): string[] => {
+      const keys: string[] = [];
+      while (keys.length < n) {
+        const k = Array.from({ length: 1000 }, () => String.fromCharCode(33 + Math.floor(rand() * 90))).join('');
+        if (partitionOf(k, 4) === 0) keys.push(k);
+      }
+      return keys;
+    };
+    const records = (keys: string[], tag: string) => keys.map((k, i) => ({ eventId: `${tag}-${i}`, key: k, eventTime: now - MIN, value: { amount: 1 } }));
+    // ~1.1 MB of gzipped state: more than one Firestore document holds.
+    const spread = await h.handler(h.event(good(records(bigKeys(1500), 'big'), { bundleId: 'big' })));
+    expect(spread).toMatchObject({ kind: 'bundle', applied: 1500 });
+    const path = `${h.topology.firestore.collections.partitions}/${AGG}-0`;
+    const chunks = await h.fake.list(`${path}/state`);
+    expect(chunks.length).toBeGreaterThan(1);
+    // ~4 MB more: past the budget that keeps a commit under 10 MiB. Dead-lettered at once, nothing written.
+    const poison = await h.handler(h.event(good(records(bigKeys(3500), 'poison'), { bundleId: 'poison' })));
+    expect(poison).toEqual({ kind: 'dead-letter', reason: 'partition_state_too_large' });
     expect(h.deadLetters()).toEqual([expect.objectContaining({ stage: 'aggregator', reason: 'partition_state_too_large' })]);
     const next = await h.handler(h.event(good([{ eventId: 'after', key: key0, eventTime: now - MIN, value: { amount: 1 } }], { bundleId: 'next' })));
     expect(next).toMatchObject({ kind: 'bundle', applied: 1 });
+    // Everything but the poison closes into panes once the watermark passes.
+    await runToEnd(h, []);
+    expect(h.paneRows()).toHaveLength(1501);
+    expect(await h.fake.list(`${path}/state`)).toEqual([]);
   });
 
   it.each([
