@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { paneId } from '../../../../shared/core/pane';
 import { END_OF_TIME } from '../../../../shared/core/time';
@@ -178,6 +179,22 @@ describe('count, processing-time and composite triggers', () => {
     ]);
     // A third pair fires a third time: the sub-triggers re-armed again.
     expect(Harness.brief([16, 32].flatMap((v) => h.send([[5000, v]]).panes))).toEqual([['EARLY', 2, -1, false, false, [1, 2, 4, 8, 16, 32]]]);
+  });
+
+  it('a composite inside repeatedly re-arms after every firing: afterAny fires every min, afterAll every max of its counts', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom('afterAny', 'afterAll'), fc.integer({ min: 1, max: 30 }), (a, b, kind, n) => {
+        const h = new Harness({
+          window: { kind: 'fixed', size: '1h' },
+          trigger: { kind: 'repeatedly', trigger: { kind, triggers: [{ kind: 'afterCount', count: a }, { kind: 'afterCount', count: b }] } },
+          accumulation: 'DISCARDING',
+        });
+        // One element per bundle (each bundle is one trigger evaluation), the watermark far from the window's end.
+        const panes = Array.from({ length: n }, (_, i) => h.send([[1000 + i, i]], { watermark: 0 }).panes).flat();
+        const every = kind === 'afterAny' ? Math.min(a, b) : Math.max(a, b);
+        expect(panes.map((p) => p.output.length)).toEqual(Array.from({ length: Math.floor(n / every) }, () => every));
+      }),
+    );
   });
 
   it('repeatedly(afterAll(afterCount(2), afterWatermark)) does not fire for one late element after it fired (Beam does not)', () => {
