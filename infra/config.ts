@@ -32,7 +32,7 @@ export interface StackConfig {
   hmacKeySecret?: string;
   /** `sluice:queryUsageLimitMiBPerDay`: project-wide BigQuery custom quota. */
   queryUsageLimitMiBPerDay?: number;
-  /** `sluice:protectData`: keep data stores on `pulumi destroy` (default `false`). */
+  /** `sluice:protectData`: keep data stores on `pulumi destroy` (default `true`: `pulumi destroy` keeps the dataset, tables, buckets and Firestore database until you set it to false and `pulumi up`). */
   protectData: boolean;
   /** `sluice:archiveDir`: deploy prebuilt stage bundles from this directory instead of bundling. */
   archiveDir?: string;
@@ -166,7 +166,7 @@ export function loadStackConfig(source: ConfigSource = stackSource): StackConfig
       const q = num('sluice:queryUsageLimitMiBPerDay', (n) => Number.isInteger(n) && n > 0, 'must be a whole number of MiB > 0');
       return q !== undefined ? { queryUsageLimitMiBPerDay: q } : {};
     })(),
-    protectData: bool('sluice:protectData', false),
+    protectData: bool('sluice:protectData', true),
     ...(str('sluice:archiveDir') !== undefined ? { archiveDir: str('sluice:archiveDir') as string } : {}),
     alerts: {
       watermarkLagMinutes: minutes('sluice:watermarkLagAlertMinutes', 15),

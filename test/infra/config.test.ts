@@ -23,7 +23,7 @@ function configErrorOf(values: Record<string, string>, secrets: string[] = []): 
 describe('loadStackConfig', () => {
   it('reads the minimal stack with locations defaulting to the region and nothing optional', () => {
     const c = loadStackConfig(source(minimal));
-    expect(c).toMatchObject({ project: 'proj-1', region: 'europe-west1', pipeline: 'iot-sensors', firestoreLocation: 'europe-west1', createFirestoreDatabase: true, alertEmails: [], chatWebhooks: [], protectData: false });
+    expect(c).toMatchObject({ project: 'proj-1', region: 'europe-west1', pipeline: 'iot-sensors', firestoreLocation: 'europe-west1', createFirestoreDatabase: true, alertEmails: [], chatWebhooks: [], protectData: true });
     expect(c.budget).toBeUndefined();
     expect(c.queryUsageLimitMiBPerDay).toBeUndefined();
   });
@@ -57,10 +57,10 @@ describe('loadStackConfig', () => {
   });
 
   it('reads a budget, thresholds and guardrails', () => {
-    const c = loadStackConfig(source({ ...minimal, 'sluice:billingAccount': '012345-6789AB-CDEF01', 'sluice:monthlyBudget': '25', 'sluice:queryUsageLimitMiBPerDay': '1048576', 'sluice:protectData': 'true', 'sluice:alertEmails': '["a@example.com","b@example.org"]' }));
+    const c = loadStackConfig(source({ ...minimal, 'sluice:billingAccount': '012345-6789AB-CDEF01', 'sluice:monthlyBudget': '25', 'sluice:queryUsageLimitMiBPerDay': '1048576', 'sluice:protectData': 'false', 'sluice:alertEmails': '["a@example.com","b@example.org"]' }));
     expect(c.budget).toEqual({ billingAccount: '012345-6789AB-CDEF01', amount: 25, currency: 'USD', thresholds: [0.5, 0.9, 1] });
     expect(c.queryUsageLimitMiBPerDay).toBe(1048576);
-    expect(c.protectData).toBe(true);
+    expect(c.protectData).toBe(false);
     expect(c.alertEmails).toEqual(['a@example.com', 'b@example.org']);
   });
 

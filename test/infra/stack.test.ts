@@ -148,6 +148,16 @@ describe.each(pipelineNames())('pulumi program for %s', (name) => {
     expect(grantsOf(all).filter((g) => g.member === `serviceAccount:${pushEmail}` && g.role !== 'roles/run.invoker')).toEqual([]);
   });
 
+  it('protects the data by default: tables, data buckets and the Firestore database survive pulumi destroy', () => {
+    const tables = ofType(all, 'gcp:bigquery/table:Table').filter((t) => !t.inputs.view);
+    expect(tables.length).toBeGreaterThan(0);
+    for (const t of tables) expect(t.inputs.deletionProtection, t.inputs.tableId).toBe(true);
+    for (const d of ofType(all, 'gcp:bigquery/dataset:Dataset')) expect(d.inputs.deleteContentsOnDestroy).toBe(false);
+    const dataBuckets = ofType(all, 'gcp:storage/bucket:Bucket').filter((b) => b.inputs.name !== cloud.buckets.functionSource.name);
+    for (const b of dataBuckets) expect(b.inputs.forceDestroy, b.inputs.name).toBe(false);
+    for (const db of ofType(all, 'gcp:firestore/database:Database')) expect(db.inputs.deleteProtectionState).toBe('DELETE_PROTECTION_ENABLED');
+  });
+
   it('deploys every function on nodejs24 (Node.js 20 was decommissioned on 2026-10-30), from the entry point its topology names', () => {
     const fns = ofType(all, 'gcp:cloudfunctionsv2/function:Function');
     expect(fns).toHaveLength(Object.keys(cloud.functions).length);
