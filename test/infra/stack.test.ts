@@ -148,6 +148,19 @@ describe.each(pipelineNames())('pulumi program for %s', (name) => {
     expect(grantsOf(all).filter((g) => g.member === `serviceAccount:${pushEmail}` && g.role !== 'roles/run.invoker')).toEqual([]);
   });
 
+  it('grants nothing at project level beyond an allowlist: each Firestore stage its database, the build identity Cloud Build', () => {
+    const sa = (id: string) => `serviceAccount:${id}@${PROJECT}.iam.gserviceaccount.com`;
+    const database = `resource.name == "projects/${PROJECT}/databases/(default)"`;
+    const allowed = [
+      ...Object.values(cloud.functions).filter((f) => f.access.firestore).map((f) => `${sa(f.serviceAccountId)} roles/datastore.user if ${database}`),
+      // The build identity: what Cloud Build needs to build the function sources (fitName(base, 'bld')).
+      ...grantsOf(all).filter((g) => g.on === 'project' && g.member.startsWith('serviceAccount:') && /-bld@/.test(g.member) && g.role === 'roles/cloudbuild.builds.builder').map((g) => `${g.member} ${g.role} if `),
+    ];
+    expect(allowed.filter((a) => a.includes('cloudbuild'))).toHaveLength(1);
+    const actual = grantsOf(all).filter((g) => g.on === 'project').map((g) => `${g.member} ${g.role} if ${g.condition ?? ''}`);
+    expect(actual.sort()).toEqual(allowed.sort());
+  });
+
   it('protects the data by default: tables, data buckets and the Firestore database survive pulumi destroy', () => {
     const tables = ofType(all, 'gcp:bigquery/table:Table').filter((t) => !t.inputs.view);
     expect(tables.length).toBeGreaterThan(0);
