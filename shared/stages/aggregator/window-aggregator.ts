@@ -289,7 +289,7 @@ export class WindowAggregator {
     // An advance is a wake-up, not an authority: its watermark counts only up to what the
     // partitions' own summaries justify now (recomputed here, as the tick does), and its processing
     // time not at all. A forged or stale advance (END_OF_TIME, a far future) changes nothing.
-    const justified = this.aggregationWatermark(rt, await this.summaries(), this.deps.clock.now());
+    const justified = this.aggregationWatermark(partsOf(rt, await this.summaries()), this.deps.clock.now());
     const out = await this.transact(rt, msg.partition, ctx, [], (pd, _ledger, now) => {
       pd.aggWatermark = Math.max(pd.aggWatermark, Math.min(msg.watermark, justified));
       pd.wm = advanceWatermark(this.policy, pd.wm, now);
@@ -308,8 +308,7 @@ export class WindowAggregator {
    * An aggregation's watermark from its partitions' watermark states alone (idle ones do not hold
    * it back). No stored maximum enters it: a value one partition once accepted cannot spread.
    */
-  private aggregationWatermark(rt: AggRuntime, summaries: PartitionSummary[], now: number): number {
-    const parts = summaries.filter((s) => s.aggregation === rt.def.name && s.partition < rt.def.partitions);
+  private aggregationWatermark(parts: PartitionSummary[], now: number): number {
     return combineWatermarks(this.policy, parts.map((s) => s.wm), now);
   }
 
@@ -326,9 +325,9 @@ export class WindowAggregator {
     const watermarks: Record<string, number> = {};
     const advanced: string[] = [];
     for (const [name, rt] of this.aggs) {
-      const parts = summaries.filter((s) => s.aggregation === name && s.partition < rt.def.partitions);
+      const parts = partsOf(rt, summaries);
       if (parts.length === 0) continue;
-      const W = this.aggregationWatermark(rt, parts, now);
+      const W = this.aggregationWatermark(parts, now);
       watermarks[name] = W;
       if (W > MIN_TIMESTAMP) logger?.metric(SLUICE_METRICS.WATERMARK_LAG, { aggregation: name, valueMs: now - W, source: 'tick' });
       const due = parts
@@ -571,4 +570,9 @@ export class WindowAggregator {
     }
     return { applied: committed.applied, duplicates: committed.duplicates, late: committed.late, panes: committed.panes, existed: true };
   }
+}
+
+/** The summaries of `rt`'s aggregation's own partitions. */
+function partsOf(rt: AggRuntime, summaries: PartitionSummary[]): PartitionSummary[] {
+  return summaries.filter((s) => s.aggregation === rt.def.name && s.partition < rt.def.partitions);
 }
