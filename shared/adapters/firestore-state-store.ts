@@ -1,5 +1,5 @@
 import { type DocumentData, type Firestore, Timestamp } from '@google-cloud/firestore';
-import { FIRESTORE_MAX_TIMESTAMP_MS, FIRESTORE_MIN_TIMESTAMP_MS } from '../limits/firestore';
+import { isFirestoreTimestampMs } from '../limits/firestore';
 import type { Doc, StateStore, StateTx } from '../ports/state-store';
 
 export interface FirestoreStateStoreOptions {
@@ -64,7 +64,7 @@ export class FirestoreStateStore implements StateStore {
       const v = out[f];
       if (typeof v !== 'number') continue;
       // The client refuses such a Timestamp with a plain Error (read as transient): say it is permanent.
-      if (v < FIRESTORE_MIN_TIMESTAMP_MS || v > FIRESTORE_MAX_TIMESTAMP_MS) {
+      if (!isFirestoreTimestampMs(v)) {
         throw new RangeError(`${f} = ${v} ms is outside Firestore's Timestamp range (0001-01-01 … 9999-12-31)`);
       }
       out[f] = Timestamp.fromMillis(v);

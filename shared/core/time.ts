@@ -8,7 +8,7 @@
  * The watermark `W` is a promise that no more on-time data with a timestamp `< W` is expected. A
  * window's end-of-window moment has passed when `W > maxTimestamp`, i.e. `W ≥ end`.
  */
-import { FIRESTORE_MAX_TIMESTAMP_MS, FIRESTORE_MIN_TIMESTAMP_MS } from '../limits/firestore';
+import { FIRESTORE_MAX_TIMESTAMP_MS, FIRESTORE_MIN_TIMESTAMP_MS, isFirestoreTimestampMs } from '../limits/firestore';
 
 /** The smallest representable timestamp (JavaScript's `Date` minimum). */
 export const MIN_TIMESTAMP = -8_640_000_000_000_000;
@@ -32,7 +32,7 @@ export const MAX_STORABLE_TIME = FIRESTORE_MAX_TIMESTAMP_MS;
 
 /** Whether `t` is a whole number of epoch ms that BigQuery and Firestore can store. */
 export function isStorableTime(t: number): boolean {
-  return Number.isInteger(t) && t >= MIN_STORABLE_TIME && t <= MAX_STORABLE_TIME;
+  return Number.isInteger(t) && isFirestoreTimestampMs(t);
 }
 
 /** A half-open event-time interval `[start, end)`. */
