@@ -213,6 +213,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     let child: ChildProcess;
     let ready: Promise<string>;
     const timeoutMs = options.stageStartTimeoutMs ?? 90_000;
+    const faults = options.injectFaults ? { [INJECT_FAULTS_VARIABLE]: formatFaultSettings(options.injectFaults) } : {};
     const onLine = (line: string, stream: 'stdout' | 'stderr'): void => options.onLine?.(stage, line, stream);
     if (options.bundles) {
       const dir = join(options.bundles.dir, stage);
@@ -222,7 +223,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       child = spawn(
         process.execPath,
         [join(dir, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js'), `--target=${deployed.entryPoint}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${dir}`],
-        { cwd: dir, env: bundleEnv(topology, stage, env, localSecret, deployed.env), stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: dir, env: { ...bundleEnv(topology, stage, env, localSecret, deployed.env), ...faults }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       ready = waitListening(child, stage, port, timeoutMs, onLine);
     } else {
@@ -237,7 +238,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           ...stageEnv(topology, stage, env, localSecret),
           SLUICE_DEV_MODULE: join(functionsRoot, module),
           SLUICE_DEV_ENTRY_POINT: fn.entryPoint,
-          ...(options.injectFaults ? { [INJECT_FAULTS_VARIABLE]: formatFaultSettings(options.injectFaults) } : {}),
+          ...faults,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
